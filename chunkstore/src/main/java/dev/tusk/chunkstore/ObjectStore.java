@@ -1,0 +1,48 @@
+package dev.tusk.chunkstore;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.stream.Stream;
+
+/**
+ * A flat namespace of keys to blobs in a storage service: what every backend (local directory, S3,
+ * Azure Blob, memory) provides and nothing more. Keys are relative, slash-separated paths whose
+ * segments use {@code [A-Za-z0-9._-]} (see {@link ObjectKeys}).
+ *
+ * <p>Errors: a missing key is a {@link NoSuchFileException}; a failure worth retrying is a {@link
+ * TransientStoreException}; anything else is an {@link IOException} carrying the backend's message.
+ * Implementations are thread-safe.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+  /** Writes {@code key} atomically, replacing what was there; durable when this returns. */
+  void put(String key, byte[] data) throws IOException;
+
+  /**
+   * Writes {@code key} atomically unless it already exists; durable when this returns.
+   *
+   * @return whether this call created the object
+   */
+  boolean putIfAbsent(String key, byte[] data) throws IOException;
+
+  /** The whole object. */
+  byte[] get(String key) throws IOException;
+
+  /**
+   * Up to {@code length} bytes starting at {@code offset}: fewer only when the object ends first,
+   * none when {@code offset} is at or past its end.
+   */
+  byte[] get(String key, long offset, int length) throws IOException;
+
+  boolean exists(String key) throws IOException;
+
+  /** Deletes {@code key}; deleting a missing key is not an error. */
+  void delete(String key) throws IOException;
+
+  /** Every key that starts with {@code prefix}, in no particular order; the caller closes it. */
+  Stream<String> list(String prefix) throws IOException;
+
+  /** Releases clients and threads; idempotent. */
+  @Override
+  void close() throws IOException;
+}

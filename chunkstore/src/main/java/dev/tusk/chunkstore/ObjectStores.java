@@ -1,0 +1,50 @@
+package dev.tusk.chunkstore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * Opens object stores by URL: {@code file:///var/lib/tusk}, {@code s3://bucket/prefix?endpoint=...},
+ * {@code azblob://container/prefix?...}, {@code mem://}. Every store returned retries transient
+ * failures with backoff and jitter.
+ */
+public final class ObjectStores {
+  private ObjectStores() {}
+
+  /** Opens the store named by {@code url} with the default retry policy. */
+  public static ObjectStore open(String url) throws IOException {
+    return open(url, RetryPolicy.DEFAULT);
+  }
+
+  /** Opens the store named by {@code url}, retrying transient failures by {@code retries}. */
+  public static ObjectStore open(String url, RetryPolicy retries) throws IOException {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("Invalid store URL '" + url + "': " + e.getMessage(), e);
+    }
+    if (uri.getScheme() == null) {
+      throw new IllegalArgumentException(
+          "Invalid store URL '" + url + "': no scheme (expected one of " + schemes() + ")");
+    }
+    for (ObjectStoreFactory factory : ServiceLoader.load(ObjectStoreFactory.class)) {
+      if (factory.scheme().equals(uri.getScheme())) {
+        return new RetryingObjectStore(factory.create(uri), retries);
+      }
+    }
+    throw new IllegalArgumentException(
+        "Unknown store URL scheme '" + uri.getScheme() + "' in '" + url + "' (expected one of "
+            + schemes() + ")");
+  }
+
+  private static List<String> schemes() {
+    List<String> schemes = new ArrayList<>();
+    ServiceLoader.load(ObjectStoreFactory.class).forEach(f -> schemes.add(f.scheme()));
+    return schemes;
+  }
+}
