@@ -59,6 +59,11 @@ public final class ChunkStore implements AutoCloseable {
     this.known = Caffeine.newBuilder().maximumSize(1 << 20).build();
   }
 
+  /** The object store underneath, for objects that live beside the chunks. */
+  public ObjectStore objects() {
+    return objects;
+  }
+
   public ChunkStoreConfig config() {
     return config;
   }

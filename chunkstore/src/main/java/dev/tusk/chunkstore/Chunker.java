@@ -7,16 +7,17 @@ package dev.tusk.chunkstore;
  *
  * <p>No cut falls before {@code min} bytes (those are not even hashed), none after {@code max}.
  * Between {@code min} and {@code avg} a stricter mask makes cuts rarer, after {@code avg} a looser one
- * makes them likelier ("normalization level 2"), which keeps sizes close to {@code avg}.
+ * makes them likelier ("normalized chunking"), which keeps sizes close to {@code avg}.
  *
  * <p>The gear table is a fixed function of a fixed seed: changing it, or the sizes, changes every
  * chunk id and content hash, so both are part of the storage format.
  */
 public final class Chunker {
-  /** 256 KiB / 1 MiB / 4 MiB: the sizes chosen by measurement (see chunkstore/README.md). */
-  public static final Chunker DEFAULT = new Chunker(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
+  /** 128 KiB / 512 KiB / 4 MiB: the sizes chosen by measurement (see chunkstore/README.md). */
+  public static final Chunker DEFAULT = new Chunker(128 * 1024, 512 * 1024, 4 * 1024 * 1024);
 
-  private static final int NORMALIZATION = 2;
+  /** Level 1, not FastCDC's usual 2: a looser spread of sizes, but edits resynchronize sooner. */
+  private static final int NORMALIZATION = 1;
   private static final long[] GEAR = gearTable(0x7475736b_63646331L); // "tuskcdc1"
 
   private final int min;

