@@ -2,6 +2,7 @@ package dev.tusk.chunkstore;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +29,7 @@ public final class ContentWriter implements AutoCloseable {
   private final byte[] buffer;
   private final List<CompletableFuture<?>> unflushed = new ArrayList<>();
 
+  private FileSink current;
   private byte[] pack;
   private int packSize;
   private final List<PendingSmallFile> packed = new ArrayList<>();
@@ -46,38 +48,111 @@ public final class ContentWriter implements AutoCloseable {
    * chunk of the file has its id; it fails if a chunk cannot be stored.
    */
   public CompletableFuture<FileContent> write(InputStream in) throws IOException {
-    int filled = readFully(in, buffer, 0, chunker.minSize());
-    if (filled < chunker.minSize()) {
-      return packSmall(filled);
+    FileSink sink = begin();
+    sink.transferFrom(in);
+    return sink.finish();
+  }
+
+  /**
+   * Starts a file whose bytes arrive in pieces, for callers that are pushed data (a network
+   * stream). Finish it before beginning the next file.
+   */
+  public FileSink begin() {
+    if (current != null) {
+      throw new IllegalStateException("The previous file is not finished");
     }
-    List<CompletableFuture<ChunkId>> ids = new ArrayList<>();
-    List<Integer> lengths = new ArrayList<>();
-    long size = 0;
-    int start = 0;
-    int end = filled;
-    boolean eof = false;
-    while (end > start) {
-      if (!eof && end - start < chunker.maxSize()) {
-        if (buffer.length - end < chunker.maxSize()) {
-          // Compact rarely: the buffer holds several max-size chunks, so this copies little.
-          System.arraycopy(buffer, start, buffer, 0, end - start);
-          end -= start;
-          start = 0;
-        }
-        int read = readFully(in, buffer, end, buffer.length - end);
-        eof = end + read < buffer.length;
-        end += read;
+    current = new FileSink();
+    return current;
+  }
+
+  /** One file being written: its bytes gather in the writer's buffer and leave as chunks. */
+  public final class FileSink {
+    private final List<CompletableFuture<ChunkId>> ids = new ArrayList<>();
+    private final List<Integer> lengths = new ArrayList<>();
+    private int start;
+    private int end;
+
+    private FileSink() {}
+
+    /** Appends bytes to the file. */
+    public void write(byte[] data, int offset, int length) throws IOException {
+      checkCurrent();
+      while (length > 0) {
+        makeRoom();
+        int n = Math.min(length, buffer.length - end);
+        System.arraycopy(data, offset, buffer, end, n);
+        end += n;
+        offset += n;
+        length -= n;
+        cutFinalChunks();
       }
+    }
+
+    /** Appends everything {@code in} holds, reading straight into the chunking buffer. */
+    public void transferFrom(InputStream in) throws IOException {
+      checkCurrent();
+      while (true) {
+        makeRoom();
+        int read = in.read(buffer, end, buffer.length - end);
+        if (read < 0) {
+          return;
+        }
+        end += read;
+        cutFinalChunks();
+      }
+    }
+
+    /** Ends the file; see {@link ContentWriter#write(InputStream)} for the future. */
+    public CompletableFuture<FileContent> finish() throws IOException {
+      checkCurrent();
+      current = null;
+      if (ids.isEmpty() && end - start < chunker.minSize()) {
+        return packSmall(start, end - start);
+      }
+      while (end > start) {
+        cutChunk();
+      }
+      long size = 0;
+      for (int length : lengths) {
+        size += length;
+      }
+      long fileSize = size;
+      return CompletableFuture.allOf(ids.toArray(CompletableFuture[]::new))
+          .thenApply(done -> largeFileContent(ids, lengths, fileSize));
+    }
+
+    /** Cuts every chunk whose boundary can no longer move: those with a full max size ahead. */
+    private void cutFinalChunks() throws IOException {
+      while (end - start >= chunker.maxSize()) {
+        cutChunk();
+      }
+    }
+
+    private void cutChunk() throws IOException {
       int cut = chunker.cut(buffer, start, end - start);
       byte[] chunk = Arrays.copyOfRange(buffer, start, start + cut);
       start += cut;
-      size += cut;
       lengths.add(cut);
       ids.add(track(store.write(chunk)));
     }
-    long fileSize = size;
-    return CompletableFuture.allOf(ids.toArray(CompletableFuture[]::new))
-        .thenApply(done -> largeFileContent(ids, lengths, fileSize));
+
+    /**
+     * Moves the unchunked tail to the front when the buffer is full. The tail is under one max
+     * chunk and the buffer holds four, so this copies little.
+     */
+    private void makeRoom() {
+      if (end == buffer.length) {
+        System.arraycopy(buffer, start, buffer, 0, end - start);
+        end -= start;
+        start = 0;
+      }
+    }
+
+    private void checkCurrent() {
+      if (current != this) {
+        throw new IllegalStateException("This file is already finished");
+      }
+    }
   }
 
   /**
@@ -92,7 +167,7 @@ public final class ContentWriter implements AutoCloseable {
       CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("Interrupted while flushing chunks");
+      throw new InterruptedIOException("Interrupted while flushing chunks");
     } catch (ExecutionException e) {
       throw ChunkStore.unwrap(e.getCause(), store);
     }
@@ -104,15 +179,15 @@ public final class ContentWriter implements AutoCloseable {
     flush();
   }
 
-  private CompletableFuture<FileContent> packSmall(int length) throws IOException {
+  private CompletableFuture<FileContent> packSmall(int offset, int length) throws IOException {
     if (length == 0) {
       return CompletableFuture.completedFuture(new FileContent(hashOfDigests(List.of()), 0, List.of()));
     }
     if (packSize + length > pack.length) {
       sealPack();
     }
-    System.arraycopy(buffer, 0, pack, packSize, length);
-    String hash = hashOfDigests(List.of(ChunkId.of(buffer, 0, length)));
+    System.arraycopy(buffer, offset, pack, packSize, length);
+    String hash = hashOfDigests(List.of(ChunkId.of(buffer, offset, length)));
     CompletableFuture<FileContent> content = new CompletableFuture<>();
     packed.add(new PendingSmallFile(content, hash, packSize, length));
     packSize += length;
@@ -170,17 +245,5 @@ public final class ContentWriter implements AutoCloseable {
       sha.update(chunk.digest());
     }
     return ChunkId.fromDigest(sha.digest()).hex();
-  }
-
-  private static int readFully(InputStream in, byte[] into, int offset, int length) throws IOException {
-    int total = 0;
-    while (total < length) {
-      int read = in.read(into, offset + total, length - total);
-      if (read < 0) {
-        break;
-      }
-      total += read;
-    }
-    return total;
   }
 }

@@ -65,6 +65,34 @@ class ChunkStoreTest {
   }
 
   @Test
+  void bytesPushedInPiecesChunkExactlyLikeAStream() throws IOException {
+    byte[] data = random(300_000, 11);
+    FileContent streamed = put(data);
+    try (ContentWriter writer = store.newWriter()) {
+      ContentWriter.FileSink sink = writer.begin();
+      Random sizes = new Random(12);
+      for (int at = 0; at < data.length; ) {
+        int n = Math.min(data.length - at, sizes.nextInt(70_000));
+        sink.write(data, at, n);
+        at += n;
+      }
+      CompletableFuture<FileContent> pushed = sink.finish();
+      writer.flush();
+      assertThat(pushed.join()).isEqualTo(streamed);
+    }
+  }
+
+  @Test
+  void aFileMustBeFinishedBeforeTheNextBegins() throws IOException {
+    try (ContentWriter writer = store.newWriter()) {
+      ContentWriter.FileSink sink = writer.begin();
+      assertThatThrownBy(writer::begin).isInstanceOf(IllegalStateException.class);
+      sink.finish();
+      assertThatThrownBy(() -> sink.write(new byte[1], 0, 1)).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void emptyFilesHaveNoRefs() throws IOException {
     FileContent content = put(new byte[0]);
     assertThat(content.refs()).isEmpty();
