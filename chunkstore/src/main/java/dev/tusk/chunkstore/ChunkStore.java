@@ -1,0 +1,225 @@
+package dev.tusk.chunkstore;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Content-addressed chunks over an {@link ObjectStore}: writes them in parallel with bounded memory,
+ * and reads them through a byte-weighted memory cache (and, for remote backends, a disk cache),
+ * verifying every chunk that comes from storage against its id.
+ *
+ * <p>Files go in through {@link #newWriter()} and come out through {@link #reader(FileContent)}.
+ * Thread-safe.
+ */
+public final class ChunkStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkStore.class);
+
+  private final ObjectStore objects;
+  private final ChunkStoreConfig config;
+  private final ExecutorService io;
+  private final Semaphore inFlightBytes;
+  private final AsyncLoadingCache<ChunkId, byte[]> memory;
+  private final DiskChunkCache disk;
+  /** Ids this process wrote or saw stored, so that repeated content skips the backend. */
+  private final Cache<ChunkId, Boolean> known;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** A chunk store over {@code objects}, which it closes when it is closed. */
+  public ChunkStore(ObjectStore objects, ChunkStoreConfig config) throws IOException {
+    this.objects = objects;
+    this.config = config;
+    this.io = Executors.newFixedThreadPool(config.ioThreads(), namedDaemonThreads("tusk-chunk-io-"));
+    this.inFlightBytes = new Semaphore(config.maxInFlightBytes());
+    this.disk =
+        config.diskCacheDir().isPresent()
+            ? new DiskChunkCache(config.diskCacheDir().get(), config.diskCacheBytes())
+            : null;
+    this.memory =
+        Caffeine.newBuilder()
+            .maximumWeight(config.memoryCacheBytes())
+            .<ChunkId, byte[]>weigher((id, data) -> data.length)
+            .executor(io)
+            .buildAsync((id, executor) -> CompletableFuture.supplyAsync(() -> load(id), executor));
+    this.known = Caffeine.newBuilder().maximumSize(1 << 20).build();
+  }
+
+  /** The object store underneath, for objects that live beside the chunks. */
+  public ObjectStore objects() {
+    return objects;
+  }
+
+  public ChunkStoreConfig config() {
+    return config;
+  }
+
+  /** A writer for a batch of files; use one per thread. */
+  public ContentWriter newWriter() {
+    return new ContentWriter(this);
+  }
+
+  /** A random-access reader of one file's content. */
+  public ContentReader reader(FileContent content) {
+    return new ContentReader(this, content);
+  }
+
+  /**
+   * Stores {@code chunk} under its id, hashing and uploading on the I/O pool. Waits first while too
+   * many bytes are already in flight, so a fast producer cannot fill the heap. The array must not be
+   * changed afterwards.
+   */
+  public CompletableFuture<ChunkId> write(byte[] chunk) throws IOException {
+    checkOpen();
+    int length = chunk.length;
+    try {
+      inFlightBytes.acquire(length);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("Interrupted while waiting to upload a chunk");
+    }
+    try {
+      return CompletableFuture.supplyAsync(() -> store(chunk), io)
+          .whenComplete((id, failure) -> inFlightBytes.release(length));
+    } catch (RuntimeException e) {
+      inFlightBytes.release(length);
+      throw e;
+    }
+  }
+
+  /**
+   * The verified bytes of a chunk, from the caches or the backend. The array is shared with the
+   * cache: callers must not change it.
+   */
+  public byte[] read(ChunkId id) throws IOException {
+    checkOpen();
+    try {
+      return memory.get(id).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("Interrupted while reading chunk " + id);
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause(), id);
+    }
+  }
+
+  /** Starts loading chunks into the memory cache in the background; a read-ahead hook. */
+  public void prefetch(Iterable<ChunkId> ids) {
+    if (closed.get()) {
+      return;
+    }
+    for (ChunkId id : ids) {
+      memory
+          .get(id)
+          .exceptionally(
+              failure -> {
+                LOG.debug("Prefetch of chunk {} failed: {}", id, failure.toString());
+                return null;
+              });
+    }
+  }
+
+  /** Closes the I/O pool (waiting a bounded time for uploads) and the object store; idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("Chunk I/O did not finish within 30 s; abandoning it");
+        io.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      io.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      objects.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ChunkStore[" + objects + "]";
+  }
+
+  private ChunkId store(byte[] chunk) {
+    ChunkId id = ChunkId.of(chunk);
+    if (known.getIfPresent(id) == null) {
+      try {
+        objects.putIfAbsent(id.objectKey(), chunk);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot store chunk " + id + " in " + objects, e);
+      }
+      known.put(id, Boolean.TRUE);
+    }
+    return id;
+  }
+
+  private byte[] load(ChunkId id) {
+    try {
+      byte[] data = disk == null ? null : disk.get(id);
+      if (data != null) {
+        return data;
+      }
+      data = objects.get(id.objectKey());
+      ChunkId actual = ChunkId.of(data);
+      if (!actual.equals(id)) {
+        throw new ChunkIntegrityException(id, objects.toString(), actual);
+      }
+      if (disk != null) {
+        disk.put(id, data);
+      }
+      known.put(id, Boolean.TRUE);
+      return data;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException(this + " is closed");
+    }
+  }
+
+  /** The IOException behind an async failure, so callers see the backend's own error type. */
+  static IOException unwrap(Throwable failure, Object what) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof UncheckedIOException unchecked) {
+      return unchecked.getCause();
+    }
+    if (cause instanceof IOException io) {
+      return io;
+    }
+    return new IOException("Chunk operation on " + what + " failed: " + cause, cause);
+  }
+
+  private static ThreadFactory namedDaemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,73 @@
+package dev.tusk.chunkstore;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How a {@link ChunkStore} chunks, caches and parallelizes; keys in a config file look like {@code
+ * chunkstore.cache.max-bytes}.
+ *
+ * @param chunker the content-defined chunk sizes
+ * @param memoryCacheBytes bytes of verified chunks kept on the heap ({@code chunkstore.cache.max-bytes})
+ * @param diskCacheDir where chunks of a remote backend are cached on local disk, if anywhere
+ * @param diskCacheBytes the on-disk cache's bound ({@code chunkstore.disk-cache.max-bytes})
+ * @param ioThreads parallel uploads and downloads ({@code chunkstore.io-threads})
+ * @param maxInFlightBytes bytes of chunks queued or being uploaded before writers wait
+ * @param readAheadChunks chunks fetched ahead of a sequential reader
+ */
+public record ChunkStoreConfig(
+    Chunker chunker,
+    long memoryCacheBytes,
+    Optional<Path> diskCacheDir,
+    long diskCacheBytes,
+    int ioThreads,
+    int maxInFlightBytes,
+    int readAheadChunks) {
+
+  public ChunkStoreConfig {
+    if (memoryCacheBytes < 0 || diskCacheBytes < 0 || ioThreads < 1 || readAheadChunks < 0) {
+      throw new IllegalArgumentException("Invalid chunk store config " + this);
+    }
+    if (maxInFlightBytes < chunker.maxSize()) {
+      throw new IllegalArgumentException(
+          "maxInFlightBytes " + maxInFlightBytes + " is below the largest chunk " + chunker.maxSize());
+    }
+  }
+
+  /**
+   * Defaults sized to the heap: a quarter of it for the memory cache, 8 threads, 8 chunks of
+   * read-ahead and 16 max-size chunks in flight (64 MiB), no disk cache.
+   */
+  public static ChunkStoreConfig defaults() {
+    Chunker chunker = Chunker.DEFAULT;
+    return new ChunkStoreConfig(
+        chunker,
+        Runtime.getRuntime().maxMemory() / 4,
+        Optional.empty(),
+        10L << 30,
+        8,
+        16 * chunker.maxSize(),
+        8);
+  }
+
+  public ChunkStoreConfig withMemoryCacheBytes(long bytes) {
+    return new ChunkStoreConfig(
+        chunker, bytes, diskCacheDir, diskCacheBytes, ioThreads, maxInFlightBytes, readAheadChunks);
+  }
+
+  public ChunkStoreConfig withDiskCache(Path dir, long bytes) {
+    return new ChunkStoreConfig(
+        chunker, memoryCacheBytes, Optional.of(dir), bytes, ioThreads, maxInFlightBytes, readAheadChunks);
+  }
+
+  public ChunkStoreConfig withChunker(Chunker newChunker) {
+    return new ChunkStoreConfig(
+        newChunker,
+        memoryCacheBytes,
+        diskCacheDir,
+        diskCacheBytes,
+        ioThreads,
+        Math.max(maxInFlightBytes, 16 * newChunker.maxSize()),
+        readAheadChunks);
+  }
+}
