@@ -26,11 +26,12 @@ public final class ObjectStores {
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("Invalid store URL '" + url + "': " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid store URL '" + redacted(url) + "': " + e.getReason(), e);
     }
     if (uri.getScheme() == null) {
       throw new IllegalArgumentException(
-          "Invalid store URL '" + url + "': no scheme (expected one of " + schemes() + ")");
+          "Invalid store URL '" + redacted(url) + "': no scheme (expected one of " + schemes() + ")");
     }
     for (ObjectStoreFactory factory : ServiceLoader.load(ObjectStoreFactory.class)) {
       if (factory.scheme().equals(uri.getScheme())) {
@@ -38,8 +39,14 @@ public final class ObjectStores {
       }
     }
     throw new IllegalArgumentException(
-        "Unknown store URL scheme '" + uri.getScheme() + "' in '" + url + "' (expected one of "
+        "Unknown store URL scheme '" + uri.getScheme() + "' in '" + redacted(url) + "' (expected one of "
             + schemes() + ")");
+  }
+
+  /** The URL without its query, where keys and connection strings live, for error messages. */
+  static String redacted(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query) + "?...";
   }
 
   private static List<String> schemes() {
