@@ -1,0 +1,95 @@
+package dev.tusk.fsd;
+
+import dev.tusk.chunkstore.ChunkStore;
+import dev.tusk.chunkstore.ChunkStoreConfig;
+import dev.tusk.chunkstore.ObjectStores;
+import dev.tusk.fsd.grpc.GrpcServer;
+import dev.tusk.fsd.store.MetadataStore;
+import dev.tusk.fsd.store.MetadataStores;
+import dev.tusk.fsd.tree.TreeStore;
+import dev.tusk.fsd.version.Pfs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Tusk daemon: the chunk store, the metadata store and the gRPC server, wired together. Closing
+ * it shuts them down in reverse order.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+  private static final long TREE_CACHE_BYTES = 128L << 20;
+
+  private final Deque<AutoCloseable> resources;
+  private final GrpcServer server;
+  private final Pfs pfs;
+
+  private Daemon(Deque<AutoCloseable> resources, GrpcServer server, Pfs pfs) {
+    this.resources = resources;
+    this.server = server;
+    this.pfs = pfs;
+  }
+
+  /** Opens the stores, finishes commits a crash left open, and starts serving. */
+  public static Daemon start(DaemonConfig config) throws IOException {
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      Files.createDirectories(config.dataDir());
+      ChunkStore chunks = new ChunkStore(
+          ObjectStores.open(config.effectiveStoreUrl()), ChunkStoreConfig.defaults());
+      opened.push(chunks);
+      MetadataStore meta = MetadataStores.open(config.effectiveMetadataUrl());
+      opened.push(meta);
+      TreeStore trees = new TreeStore(chunks.objects(), TREE_CACHE_BYTES);
+      Pfs pfs = new Pfs(meta, trees, chunks, Clock.systemUTC());
+      int recovered = pfs.finishOpenCommits();
+      if (recovered > 0) {
+        LOG.info("Finished {} commits left open by the previous run", recovered);
+      }
+      GrpcServer server = GrpcServer.start(config.host(), config.port(), pfs);
+      opened.push(server);
+      LOG.info("Tusk daemon serving on {}:{} with data in {}", config.host(), server.port(), config.dataDir());
+      return new Daemon(opened, server, pfs);
+    } catch (IOException | RuntimeException e) {
+      closeAll(opened, e);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** The versioned file system behind the API, for in-process callers such as tests. */
+  public Pfs pfs() {
+    return pfs;
+  }
+
+  /** Blocks until the server stops. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException failure = new IOException("Cannot shut the daemon down cleanly");
+    closeAll(resources, failure);
+    if (failure.getSuppressed().length > 0) {
+      throw failure;
+    }
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources, Throwable collector) {
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        collector.addSuppressed(e);
+      }
+    }
+  }
+}

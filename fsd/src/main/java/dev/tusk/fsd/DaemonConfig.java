@@ -1,0 +1,52 @@
+package dev.tusk.fsd;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a daemon runs.
+ *
+ * @param dataDir where the embedded defaults live: {@code store/} (chunks and trees) and {@code
+ *     metadata.db}
+ * @param listen {@code host:port} for gRPC; port 0 picks a free one
+ * @param storeUrl an object store URL instead of {@code file://<dataDir>/store}, or null
+ * @param metadataUrl a metadata URL ({@code postgresql://...}) instead of the SQLite file, or null
+ */
+public record DaemonConfig(Path dataDir, String listen, String storeUrl, String metadataUrl) {
+  public static final String DEFAULT_LISTEN = "127.0.0.1:1650";
+
+  public DaemonConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    listen = listen == null ? DEFAULT_LISTEN : listen;
+  }
+
+  public String effectiveStoreUrl() {
+    return storeUrl != null ? storeUrl : dataDir.toAbsolutePath().resolve("store").toUri().toString();
+  }
+
+  public String effectiveMetadataUrl() {
+    return metadataUrl != null ? metadataUrl : "sqlite:" + dataDir.toAbsolutePath().resolve("metadata.db");
+  }
+
+  /** The host part of {@link #listen}. */
+  public String host() {
+    return listen.substring(0, separator());
+  }
+
+  /** The port part of {@link #listen}. */
+  public int port() {
+    try {
+      return Integer.parseInt(listen.substring(separator() + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Invalid listen address '" + listen + "': expected HOST:PORT");
+    }
+  }
+
+  private int separator() {
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("Invalid listen address '" + listen + "': expected HOST:PORT");
+    }
+    return colon;
+  }
+}
