@@ -1,0 +1,315 @@
+package dev.tusk.cli;
+
+import ch.qos.logback.classic.Level;
+import dev.tusk.api.TuskException;
+import dev.tusk.fsd.Daemon;
+import dev.tusk.fsd.DaemonConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tusk daemon} runs the daemon in the foreground; {@code tusk up} starts it in the
+ * background (a separate {@code java} process on the same class path, logging to {@code
+ * <data>/daemon.log}, its pid in {@code <data>/daemon.pid}) and {@code tusk down} stops it.
+ */
+final class DaemonCommands {
+  static final String PID_FILE = "daemon.pid";
+  static final String LOG_FILE = "daemon.log";
+  /** Store URLs may hold keys, so {@code tusk up} hands them over here rather than in argv. */
+  static final String STORE_ENV = "TUSK_STORE";
+  static final String METADATA_ENV = "TUSK_METADATA";
+  private static final long START_TIMEOUT_MILLIS = 60_000;
+  private static final long STOP_TIMEOUT_SECONDS = 15;
+  /** Something else may hold the port and accept without answering: never wait on it for long. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+  private DaemonCommands() {}
+
+  /** {@code --data}: the data directory, $TUSK_DATA or ~/.tusk by default. */
+  static final class DataOption {
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description = "Data directory (default: $TUSK_DATA or ~/.tusk).")
+    Path data;
+
+    Path resolve(Io io) {
+      if (data != null) {
+        return data.toAbsolutePath();
+      }
+      String env = io.getenv("TUSK_DATA");
+      return (env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".tusk"))
+          .toAbsolutePath();
+    }
+  }
+
+  /** How a daemon runs: where its data lives and where it listens. */
+  static final class ServerOptions {
+    @Mixin DataOption data = new DataOption();
+
+    @Option(
+        names = "--listen",
+        paramLabel = "HOST:PORT",
+        description = "Where to serve gRPC (default: " + DaemonConfig.DEFAULT_LISTEN + ").")
+    String listen = DaemonConfig.DEFAULT_LISTEN;
+
+    @Option(
+        names = "--store",
+        paramLabel = "URL",
+        description = "Object store URL instead of <data>/store: s3://bucket/prefix?endpoint=...,"
+            + " azblob://... (default: $TUSK_STORE).")
+    String store;
+
+    @Option(
+        names = "--metadata",
+        paramLabel = "URL",
+        description = "Metadata store URL instead of <data>/metadata.db: postgresql://..."
+            + " (default: $TUSK_METADATA).")
+    String metadata;
+
+    DaemonConfig config(Io io) {
+      HostPort.parse(listen, "listen address");
+      return new DaemonConfig(
+          data.resolve(io),
+          listen,
+          store != null ? store : io.getenv(STORE_ENV),
+          metadata != null ? metadata : io.getenv(METADATA_ENV));
+    }
+  }
+
+  @Command(name = "daemon", description = "Run the daemon in the foreground; Ctrl-C stops it cleanly.")
+  static final class Run implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin ServerOptions server = new ServerOptions();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      Io io = ((Tusk) spec.root().userObject()).io();
+      if (io.getenv("TUSK_LOG_LEVEL") == null) {
+        // The daemon's own lines (where it serves, what it recovered) belong in its log.
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.tusk")).setLevel(Level.INFO);
+      }
+      Daemon daemon = Daemon.start(server.config(io));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          daemon.close();
+        } catch (IOException e) {
+          io.err().println("tusk: " + e.getMessage());
+        }
+      }, "tusk-shutdown"));
+      daemon.awaitTermination();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "up",
+      description = "Start the daemon in the background, unless it is running; wait until it answers.")
+  static final class Up implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin ServerOptions server = new ServerOptions();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      Io io = ((Tusk) spec.root().userObject()).io();
+      DaemonConfig config = server.config(io);
+      HostPort listen = HostPort.parse(config.listen(), "listen address");
+      if (listen.port() == 0) {
+        throw new IllegalArgumentException("tusk up needs a fixed port to find the daemon: --listen HOST:PORT");
+      }
+      Path dir = Files.createDirectories(config.dataDir());
+      Optional<ProcessHandle> running = running(dir);
+      if (running.isPresent()) {
+        io.out().println("tusk daemon already running (pid " + running.get().pid() + ", data " + dir + ")");
+        return 0;
+      }
+      Path log = dir.resolve(LOG_FILE);
+      ProcessBuilder builder = new ProcessBuilder(command(config))
+          .redirectErrorStream(true)
+          .redirectOutput(Redirect.appendTo(log.toFile()));
+      putOrRemove(builder.environment(), STORE_ENV, config.storeUrl());
+      putOrRemove(builder.environment(), METADATA_ENV, config.metadataUrl());
+      Process process = builder.start();
+      process.getOutputStream().close();
+      writePidFile(dir, process.toHandle());
+      awaitAnswer(process, listen, log, dir);
+      io.out().println("tusk daemon started (pid " + process.pid() + ") on " + config.listen()
+          + ", data " + dir + ", log " + log);
+      return 0;
+    }
+
+    private List<String> command(DaemonConfig config) {
+      String java = ProcessHandle.current().info().command()
+          .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      List<String> command = List.of(
+          java, "-cp", System.getProperty("java.class.path"), Tusk.class.getName(), "daemon",
+          "--data", config.dataDir().toString(), "--listen", config.listen());
+      return command;
+    }
+
+    private static void putOrRemove(Map<String, String> env, String name, String value) {
+      if (value == null) {
+        env.remove(name);
+      } else {
+        env.put(name, value);
+      }
+    }
+
+    /** Polls until the daemon accepts connections and answers a call, or exits, or times out. */
+    private static void awaitAnswer(Process process, HostPort listen, Path log, Path dir)
+        throws IOException, InterruptedException {
+      String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
+      HostPort address = new HostPort(host, listen.port());
+      long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
+      while (System.currentTimeMillis() < deadline) {
+        if (!process.isAlive()) {
+          Files.deleteIfExists(dir.resolve(PID_FILE));
+          throw new IllegalStateException("the daemon exited with status " + process.exitValue()
+              + lastLine(log) + " (see " + log + ")");
+        }
+        if (accepts(address) && answers(address)) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+      process.destroyForcibly();
+      Files.deleteIfExists(dir.resolve(PID_FILE));
+      throw new IllegalStateException("the daemon did not answer on " + address + " within "
+          + START_TIMEOUT_MILLIS / 1000 + " s (see " + log + ")");
+    }
+
+    private static boolean accepts(HostPort address) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(address.host(), address.port()), 1000);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+
+    private static boolean answers(HostPort address) {
+      try (DaemonConnection connection = DaemonConnection.open(address.toString());
+          Stream<?> repos = connection.client().withDeadlineAfter(PROBE_TIMEOUT).listRepo()) {
+        repos.count();
+        return true;
+      } catch (TuskException e) {
+        return false;
+      }
+    }
+
+    private static String lastLine(Path log) {
+      try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+        return lines.filter(line -> !line.isBlank())
+            .reduce((first, second) -> second)
+            .map(line -> ": " + line.strip())
+            .orElse("");
+      } catch (IOException | UncheckedIOException e) {
+        return "";
+      }
+    }
+  }
+
+  @Command(name = "down", description = "Stop the daemon that 'tusk up' started.")
+  static final class Down implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin DataOption data = new DataOption();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      Io io = ((Tusk) spec.root().userObject()).io();
+      Path dir = data.resolve(io);
+      Optional<ProcessHandle> running = running(dir);
+      if (running.isEmpty()) {
+        io.out().println("no tusk daemon running (data " + dir + ")");
+        return 0;
+      }
+      ProcessHandle process = running.get();
+      process.destroy(); // SIGTERM: the daemon's shutdown hook closes it cleanly
+      if (!exited(process, STOP_TIMEOUT_SECONDS)) {
+        process.destroyForcibly();
+        if (!exited(process, 5)) {
+          throw new IllegalStateException("cannot stop the daemon (pid " + process.pid() + ")");
+        }
+      }
+      Files.deleteIfExists(dir.resolve(PID_FILE));
+      io.out().println("tusk daemon stopped (pid " + process.pid() + ")");
+      return 0;
+    }
+
+    private static boolean exited(ProcessHandle process, long seconds) throws InterruptedException {
+      try {
+        process.onExit().get(seconds, TimeUnit.SECONDS);
+        return true;
+      } catch (TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        return !process.isAlive();
+      }
+    }
+  }
+
+  /**
+   * Records a daemon as {@code <pid> <start time in epoch millis>}: the start time tells the daemon
+   * from a later process that reuses its pid.
+   */
+  static void writePidFile(Path dir, ProcessHandle process) throws IOException {
+    long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+    Files.writeString(dir.resolve(PID_FILE), process.pid() + " " + started + "\n");
+  }
+
+  /**
+   * The daemon that {@code tusk up} started for a data directory, if it is still alive. A pid file
+   * that names a dead process, or a process started at another time (the pid was reused), is
+   * removed.
+   */
+  static Optional<ProcessHandle> running(Path dir) throws IOException {
+    Path pidFile = dir.resolve(PID_FILE);
+    long pid;
+    long started;
+    try {
+      String[] fields = Files.readString(pidFile).strip().split(" ");
+      pid = Long.parseLong(fields[0]);
+      started = fields.length > 1 ? Long.parseLong(fields[1]) : 0;
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (NumberFormatException e) {
+      Files.deleteIfExists(pidFile);
+      return Optional.empty();
+    }
+    Optional<ProcessHandle> process = ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> started == 0 || p.info().startInstant()
+            .map(instant -> instant.toEpochMilli() == started)
+            .orElse(true));
+    if (process.isEmpty()) {
+      Files.deleteIfExists(pidFile);
+    }
+    return process;
+  }
+}

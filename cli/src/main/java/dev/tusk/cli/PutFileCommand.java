@@ -1,0 +1,246 @@
+package dev.tusk.cli;
+
+import dev.tusk.api.FileUpload;
+import dev.tusk.api.TuskClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code put file}: local files, directory trees, stdin and http(s) URLs, all sent in one {@code
+ * ModifyFile} stream, so one put is one commit (or goes into the branch's open commit). Trees are
+ * walked in name order and streamed as they are read; gRPC flow control keeps memory bounded.
+ *
+ * <p>Where things land: with no path, a source keeps its name under {@code /}; with a path, a
+ * single file or URL goes to exactly that path (or under it when it ends in {@code /}), a single
+ * directory's contents go under it, and several sources go under it by name. Symbolic links to
+ * files are followed; links to directories are skipped, so a walk cannot loop.
+ */
+@Command(
+    name = "file",
+    description = "Put files into a repo: one commit, or into the branch's open commit.")
+final class PutFileCommand extends ClientCommand {
+  private static final Comparator<Path> BY_NAME = Comparator.comparing(p -> p.getFileName().toString());
+
+  @Parameters(paramLabel = "REPO@BRANCH[:/PATH]", description = "Where the files go.")
+  String target;
+
+  @Option(
+      names = {"-f", "--file"},
+      required = true,
+      paramLabel = "SOURCE",
+      description = "A local file, a directory (with -r), - for stdin, or an http(s) URL; repeat for several.")
+  List<String> sources;
+
+  @Option(names = {"-r", "--recursive"}, description = "Put directories with everything under them.")
+  boolean recursive;
+
+  @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "The commit's description.")
+  String message;
+
+  private Refs.BranchPath destination;
+
+  @Override
+  protected int run(TuskClient client) throws Exception {
+    destination = Refs.branchPath(target);
+    List<Path> directories = new ArrayList<>();
+    long knownBytes = check(directories);
+    Io io = io();
+    try (FileUpload upload = client.modifyFile(destination.repo(), destination.branch(), message);
+        ProgressBar progress = ProgressBar.start(
+            io, "put " + destination.ref(), upload::bytesSent, directories.isEmpty() ? knownBytes : -1)) {
+      if (io.terminal() && !directories.isEmpty() && knownBytes >= 0) {
+        measureInBackground(directories, knownBytes, progress);
+      }
+      for (String source : sources) {
+        put(upload, source, io);
+      }
+      upload.finish();
+    }
+    return 0;
+  }
+
+  /**
+   * Refuses what cannot be put before anything is sent, and collects the directories to walk.
+   * Returns the size of the plain files, or -1 when some source's size is unknown (stdin, URLs).
+   */
+  private long check(List<Path> directories) throws IOException {
+    long bytes = 0;
+    for (String source : sources) {
+      if (source.equals("-")) {
+        if (sources.size() > 1 || destination.path() == null || destination.path().endsWith("/")) {
+          throw new IllegalArgumentException(
+              "-f - (stdin) needs a file path: REPO@BRANCH:/PATH, and no other -f");
+        }
+        bytes = -1;
+      } else if (isUrl(source)) {
+        bytes = -1;
+      } else {
+        Path path = Path.of(source);
+        BasicFileAttributes attributes;
+        try {
+          attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+          throw new NoSuchFileException(source);
+        }
+        if (attributes.isDirectory()) {
+          if (!recursive) {
+            throw new IllegalArgumentException("'" + source + "' is a directory: use -r to put it");
+          }
+          directories.add(path);
+        } else if (bytes >= 0) {
+          bytes += attributes.size();
+        }
+      }
+    }
+    return bytes;
+  }
+
+  private void put(FileUpload upload, String source, Io io) throws IOException, InterruptedException {
+    if (source.equals("-")) {
+      upload.put(destination.path(), io.in(), -1);
+    } else if (isUrl(source)) {
+      putUrl(upload, source);
+    } else {
+      Path path = Path.of(source);
+      if (Files.isDirectory(path)) {
+        try (ReadAhead files = new ReadAhead(upload)) {
+          putTree(files, path, directoryDestination(path));
+          files.finish();
+        }
+      } else {
+        try (InputStream in = Files.newInputStream(path)) {
+          upload.put(fileDestination(name(path)), in, Files.size(path));
+        }
+      }
+    }
+  }
+
+  /** Puts every file under {@code dir}, in name order, depth first. */
+  private static void putTree(ReadAhead files, Path dir, String prefix) throws IOException {
+    for (Path entry : sortedEntries(dir)) {
+      String name = entry.getFileName().toString();
+      BasicFileAttributes attributes =
+          Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (attributes.isSymbolicLink()) {
+        attributes = followed(entry);
+        if (attributes == null || !attributes.isRegularFile()) {
+          continue;
+        }
+      }
+      if (attributes.isDirectory()) {
+        putTree(files, entry, Refs.join(prefix, name));
+      } else if (attributes.isRegularFile()) {
+        files.put(Refs.join(prefix, name), entry, attributes.size());
+      }
+    }
+  }
+
+  private static List<Path> sortedEntries(Path dir) throws IOException {
+    List<Path> entries = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      stream.forEach(entries::add);
+    }
+    entries.sort(BY_NAME);
+    return entries;
+  }
+
+  private static BasicFileAttributes followed(Path link) {
+    try {
+      return Files.readAttributes(link, BasicFileAttributes.class);
+    } catch (IOException dangling) {
+      return null;
+    }
+  }
+
+  private void putUrl(FileUpload upload, String url) throws IOException, InterruptedException {
+    URI uri = URI.create(url);
+    String path = uri.getPath() == null ? "" : uri.getPath();
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    if (name.isEmpty() && (destination.path() == null || destination.path().endsWith("/") || sources.size() > 1)) {
+      throw new IllegalArgumentException("'" + url + "' names no file: give a path, REPO@BRANCH:/PATH");
+    }
+    HttpClient http = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NORMAL)
+        .connectTimeout(Duration.ofSeconds(30))
+        .build();
+    HttpResponse<InputStream> response =
+        http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = response.body()) {
+      if (response.statusCode() / 100 != 2) {
+        throw new IOException("Cannot fetch " + url + ": HTTP " + response.statusCode());
+      }
+      long size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+      upload.put(fileDestination(name), body, size);
+    }
+  }
+
+  private String fileDestination(String name) {
+    String path = destination.path();
+    if (path == null) {
+      return "/" + name;
+    }
+    return sources.size() > 1 || path.endsWith("/") ? Refs.join(path, name) : path;
+  }
+
+  private String directoryDestination(Path dir) {
+    String path = destination.path();
+    if (path != null && sources.size() == 1) {
+      return path;
+    }
+    return Refs.join(path == null ? "/" : path, name(dir));
+  }
+
+  /** A source's own name; empty for the root directory. */
+  private static String name(Path path) {
+    Path name = path.toAbsolutePath().normalize().getFileName();
+    return name == null ? "" : name.toString();
+  }
+
+  private static boolean isUrl(String source) {
+    return source.startsWith("http://") || source.startsWith("https://");
+  }
+
+  /** Adds up the trees' sizes beside the upload, so that the bar can show a percentage. */
+  private static void measureInBackground(List<Path> directories, long plainBytes, ProgressBar progress) {
+    Thread sizer = new Thread(() -> {
+      long total = plainBytes;
+      try {
+        for (Path dir : directories) {
+          try (var files = Files.walk(dir)) {
+            total += files.filter(Files::isRegularFile).mapToLong(PutFileCommand::sizeOrZero).sum();
+          }
+        }
+        progress.total(total);
+      } catch (IOException | RuntimeException e) {
+        // Only the percentage is lost; the upload reports its own errors.
+      }
+    }, "tusk-put-size");
+    sizer.setDaemon(true);
+    sizer.start();
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}
