@@ -35,8 +35,9 @@ public record ChunkStoreConfig(
   }
 
   /**
-   * Defaults sized to the heap: a quarter of it for the memory cache, 8 threads, 8 chunks of
-   * read-ahead and 16 max-size chunks in flight (64 MiB), no disk cache.
+   * Defaults sized to the heap: a quarter of it for the memory cache, 8 threads, 32 chunks (about
+   * 20 MB) of read-ahead, which doubled first reads over 8 in bench/chunkstore.sh, and 16 max-size
+   * chunks in flight (64 MiB), no disk cache.
    */
   public static ChunkStoreConfig defaults() {
     Chunker chunker = Chunker.DEFAULT;
@@ -47,7 +48,7 @@ public record ChunkStoreConfig(
         10L << 30,
         8,
         16 * chunker.maxSize(),
-        8);
+        32);
   }
 
   public ChunkStoreConfig withMemoryCacheBytes(long bytes) {

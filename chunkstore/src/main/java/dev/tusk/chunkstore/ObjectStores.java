@@ -24,7 +24,8 @@ public final class ObjectStores {
   public static ObjectStore open(String url, RetryPolicy retries) throws IOException {
     URI uri;
     try {
-      uri = new URI(url);
+      // java.net.URI refuses an empty authority ("mem://"); an empty path after it means the same.
+      uri = new URI(url.endsWith("://") ? url + "/" : url);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
           "Invalid store URL '" + redacted(url) + "': " + e.getReason(), e);

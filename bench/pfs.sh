@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Whole-system benchmark of the daemon and the CLI, each figure beside a baseline measured in the
+# same run: put of 100,000 files of 4 KiB (beside cp -r and tar), a one-file commit in a repo of
+# 1,000,000 files (beside the same commit in an empty repo) and the tree objects it adds, listing a
+# 100,000-entry directory (beside ls -f and find), get of a 1 GiB file (beside the chunk store's own
+# read-back), and the daemon's peak RSS. The daemon runs with -Xmx1g throughout.
+# Prints one figure a line on stdout; progress goes to stderr. Needs ~6 GiB free under
+# ${TMPDIR:-/var/tmp}, 3-8 minutes; as root it drops the page cache before each first read.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+log() { echo "[$(date +%T)] $*" >&2; }
+now() { date +%s%N; }
+
+log "building the CLI and the benchmarks"
+"$here/classpath.sh" > /dev/null
+
+work="$(mktemp -d "${TMPDIR:-/var/tmp}/tusk-pfs.XXXXXX")"
+daemon_pid=""
+cleanup() {
+  if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A snapshot of what was just built, so that someone rebuilding cli/ or fsd/ during the run cannot
+# change (or, via bin/tusk's rebuild-when-stale, pause) what is being measured. bin/tusk runs
+# exactly this: java $TUSK_JAVA_OPTS -jar cli/target/tusk-cli.jar.
+mkdir -p "$work/app" "$work/bin"
+cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/"
+cp -r "$root/bench/target/classes" "$work/app/bench"
+cat > "$work/bin/tusk" <<EOF
+#!/bin/sh
+# shellcheck disable=SC2086
+exec java \${TUSK_JAVA_OPTS:-} -jar "$work/app/tusk-cli.jar" "\$@"
+EOF
+chmod +x "$work/bin/tusk"
+tusk="$work/bin/tusk"
+pfsbench() {
+  java -Xmx1g -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener \
+    -cp "$work/app/bench:$work/app/tusk-cli.jar:$work/app/lib/*" dev.tusk.bench.PfsBenchmark "$@"
+}
+# value KEY FILE: the value of a key=value line that PfsBenchmark printed
+value() { sed -n "s/^$1=//p" "$2"; }
+int() { printf '%.0f' "$1"; }
+drop_caches() {
+  sync
+  if ! { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null; then
+    log "cannot drop the page cache (not root?): 'first' reads may come from memory"
+    return 1
+  fi
+}
+ticks_per_s=$(getconf CLK_TCK)
+# daemon_cpu: the daemon's user+system CPU so far, in clock ticks
+daemon_cpu() { awk '{ print $14 + $15 }' "/proc/$daemon_pid/stat"; }
+
+# timed NAME OUT CMD...: runs CMD with stdout to OUT; sets secs (wall), cmd_cpu and dmn_cpu (CPU s
+# of the command and of the daemon meanwhile)
+timed() {
+  local name="$1" out="$2" t0 t1 d0 d1
+  shift 2
+  d0=$(daemon_cpu)
+  t0=$(now)
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f '%U %S' -o "$work/$name.time" "$@" > "$out"
+  else
+    echo "0 0" > "$work/$name.time"
+    "$@" > "$out"
+  fi
+  t1=$(now)
+  d1=$(daemon_cpu)
+  secs=$(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
+  cmd_cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$work/$name.time")
+  dmn_cpu=$(awk -v a="$d0" -v b="$d1" -v t="$ticks_per_s" 'BEGIN { printf "%.1f", (b - a) / t }')
+}
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+mib_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
+gib_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f", b / 1073741824 / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+files=100000
+file_bytes=4096
+big_bytes=$((1 << 30))
+log "writing $files files of $file_bytes random bytes and a 1 GiB random file under $work"
+pfsbench gen "$work/src/bigdir" "$files" "$file_bytes"
+head -c "$big_bytes" /dev/urandom > "$work/big"
+sync
+
+log "starting a daemon with -Xmx1g"
+port=$(pfsbench free-port)
+address="127.0.0.1:$port"
+export TUSK_ADDRESS="$address"
+TUSK_JAVA_OPTS=-Xmx1g "$tusk" daemon --data "$work/data" --listen "$address" > "$work/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 240); do
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/daemon.log" >&2; echo "the daemon exited" >&2; exit 1; }
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    break
+  fi
+  sleep 0.25
+done
+"$tusk" create repo pfs >&2
+"$tusk" create repo empty >&2
+"$tusk" create repo mem >&2
+
+log "CLI JVM start: tusk --version, 3 times"
+start_ms=()
+for _ in 1 2 3; do
+  timed version /dev/null "$tusk" --version
+  start_ms+=("$(awk -v s="$secs" 'BEGIN { printf "%.0f", s * 1000 }')")
+done
+jvm_start_ms=$(printf '%s\n' "${start_ms[@]}" | sort -n | sed -n 2p)
+
+# ---- 1. put of 100,000 small files ----
+log "baselines: cp -r and tar of the $files files"
+timed cp /dev/null cp -r "$work/src" "$work/copy"
+cp_secs=$secs
+rm -rf "$work/copy"
+sync
+timed tar /dev/null sh -c 'tar cf - -C "$1" src | cat > /dev/null' sh "$work"
+tar_secs=$secs
+src_bytes=$((files * file_bytes))
+log "tusk put file -r pfs@master:/ -f $work/src"
+timed put /dev/null "$tusk" put file -r pfs@master:/ -f "$work/src"
+put_secs=$secs
+put_cli_cpu=$cmd_cpu
+put_daemon_cpu=$dmn_cpu
+log "the same through TuskClient from memory (no CLI, no file reads): 100 dirs x 1,000 x 4 KiB, one stream"
+pfsbench fill "$address" mem 100 1000 "$file_bytes" 100 1 > "$work/mem.out"
+
+# ---- 2. one-file commits in a repo of 1,000,000 files ----
+log "filling the repo up to 1,000,000 files: 900 dirs x 1,000 files of 16 bytes through TuskClient"
+pfsbench fill "$address" pfs 900 1000 16 100 2 > "$work/fill.out"
+log "one-file commits: 50 warm-up rounds, then 20 timed, each in the big repo and in an empty one"
+pfsbench commit "$address" pfs empty "$work/data" 50 20 /tiny/d0450/f0500 /bigdir/f050000 > "$work/commit.out"
+
+# ---- 3. listing the 100,000-entry directory ----
+log "tusk list file pfs@master:/bigdir, as JSON and as a table; in-process; ls -f and find"
+timed list-json /dev/null "$tusk" list file pfs@master:/bigdir -o json
+list_json_secs=$secs
+list_cli_cpu=$cmd_cpu
+list_daemon_cpu=$dmn_cpu
+timed list-table /dev/null "$tusk" list file pfs@master:/bigdir
+list_table_secs=$secs
+pfsbench list "$address" pfs@master:/bigdir 5 > "$work/list.out"
+timed ls /dev/null ls -f "$work/src/bigdir"
+ls_secs=$secs
+timed find /dev/null find "$work/src/bigdir"
+find_secs=$secs
+listed=$(int "$(value list.entries "$work/list.out")")
+
+# ---- 4. get of a 1 GiB file ----
+log "tusk put file pfs@master:/big (1 GiB), then get it twice"
+timed put-big /dev/null "$tusk" put file pfs@master:/big -f "$work/big"
+put_big_secs=$secs
+pagecache=dropped
+drop_caches || pagecache=not-dropped
+timed get-first /dev/null "$tusk" get file pfs@master:/big -o /dev/null
+get_first_secs=$secs
+timed get-second /dev/null "$tusk" get file pfs@master:/big -o /dev/null
+get_second_secs=$secs
+pfsbench get "$address" pfs@master:/big 2 > "$work/get.out"
+log "the chunk store alone: ingest the same file into a store of its own, read it back twice"
+pfsbench store "$work/store" "$work/big" > "$work/store.out"
+
+# ---- 5. the daemon's memory ----
+peak_rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon_pid/status")
+
+# ---- figures ----
+c="$work/commit.out"
+put_rate=$(rate "$files" "$put_secs")
+cp_rate=$(rate "$files" "$cp_secs")
+echo "put -r $files x 4KiB files (CLI, end to end): $put_rate files/s, $(mib_s "$src_bytes" "$put_secs") MiB/s" \
+  "(target 20000 files/s)   cp -r: $cp_rate files/s, $(mib_s "$src_bytes" "$cp_secs") MiB/s" \
+  "  tar | cat: $(rate "$files" "$tar_secs") files/s, $(mib_s "$src_bytes" "$tar_secs") MiB/s   put/cp: $(ratio "$put_rate" "$cp_rate")"
+echo "  put CPU: CLI $put_cli_cpu s, daemon $put_daemon_cpu s in $(printf '%.1f' "$put_secs") s   in-process TuskClient" \
+  "from memory: 100000 x 4 KiB, 1 stream: $(int "$(value fill.files.per.s "$work/mem.out")") files/s;" \
+  "900000 x 16 B, 2 streams: $(int "$(value fill.files.per.s "$work/fill.out")") files/s"
+for spec in tiny_d0450_f0500:/tiny/d0450/f0500:1000 bigdir_f050000:/bigdir/f050000:100000; do
+  IFS=: read -r key path entries <<< "$spec"
+  big=commit.$key
+  base=commit.baseline.$key
+  echo "one-file commit, 1000000-file repo, $path ($entries-entry dir):" \
+    "median $(value "$big.ms.median" "$c") ms, max $(value "$big.ms.max" "$c") ms (target < 50; 20 runs after 50 warm-up)" \
+    "  empty repo: median $(value "$base.ms.median" "$c") ms, max $(value "$base.ms.max" "$c") ms" \
+    "  ratio $(ratio "$(value "$big.ms.median" "$c")" "$(value "$base.ms.median" "$c")")"
+  echo "  new metadata per commit: $(int "$(value "$big.tree.objects.median" "$c")") tree objects," \
+    "$(int "$(value "$big.tree.bytes.median" "$c")") bytes (max $(int "$(value "$big.tree.objects.max" "$c")")," \
+    "$(int "$(value "$big.tree.bytes.max" "$c")") bytes)   empty repo: $(int "$(value "$base.tree.objects.median" "$c")") objects," \
+    "$(int "$(value "$base.tree.bytes.median" "$c")") bytes   (+ $(int "$(value "$big.chunk.objects.median" "$c")") chunk object)"
+done
+echo "list $listed entries (CLI, end to end): -o json $(rate "$listed" "$list_json_secs") entries/s (target 200000)," \
+  "table $(rate "$listed" "$list_table_secs") entries/s   ls -f: $(rate "$listed" "$ls_secs") entries/s" \
+  "  find: $(rate "$listed" "$find_secs") entries/s"
+echo "  in-process TuskClient: first $(int "$(value list.first.entries.per.s "$work/list.out")")," \
+  "best of 5 $(int "$(value list.best.entries.per.s "$work/list.out")") entries/s   CLI JVM start (tusk --version):" \
+  "$jvm_start_ms ms   list -o json CPU: CLI $list_cli_cpu s, daemon $list_daemon_cpu s"
+get_first=$(gib_s "$big_bytes" "$get_first_secs")
+get_second=$(gib_s "$big_bytes" "$get_second_secs")
+store_first=$(value store.read.first.gibps "$work/store.out")
+store_second=$(value store.read.second.gibps "$work/store.out")
+echo "get 1GiB (CLI, first, page cache $pagecache): $get_first GiB/s   chunk store first read: $store_first GiB/s" \
+  "  ratio $(ratio "$get_first" "$store_first") (target 0.8)"
+echo "get 1GiB (CLI, second): $get_second GiB/s   chunk store second read (page cache; chunk cache" \
+  "$(int "$(value store.memory.cache.mib "$work/store.out")") MiB): $store_second GiB/s" \
+  "  ratio $(ratio "$get_second" "$store_second") (target 0.8)"
+echo "  in-process TuskClient get: $(value get.run1.gibps "$work/get.out"), $(value get.run2.gibps "$work/get.out")" \
+  "GiB/s   put 1GiB (CLI): $(mib_s "$big_bytes" "$put_big_secs") MiB/s   chunk store ingest:" \
+  "$(int "$(value store.ingest.mibps "$work/store.out")") MiB/s"
+echo "daemon (-Xmx1g) peak RSS: $peak_rss MiB"
+
+log "stopping the daemon"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null || true
+daemon_pid=""
