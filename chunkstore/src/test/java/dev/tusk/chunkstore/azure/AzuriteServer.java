@@ -1,5 +1,6 @@
 package dev.tusk.chunkstore.azure;
 
+import dev.tusk.chunkstore.ServerProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -46,7 +44,6 @@ final class AzuriteServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AzuriteServer.class);
   private static final String EXECUTABLE = "azurite-blob";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   // A free port can be taken by someone else before Azurite binds it; then try another.
   private static final int START_ATTEMPTS = 3;
 
@@ -102,8 +99,8 @@ final class AzuriteServer implements AutoCloseable {
     try {
       awaitPort(process, port, log);
     } catch (IOException | InterruptedException | RuntimeException e) {
-      stop(process);
-      deleteRecursively(dataDir);
+      ServerProcesses.stop(process, "Azurite");
+      ServerProcesses.deleteRecursively(dataDir);
       throw e;
     }
     LOG.info("Azurite {} listening on 127.0.0.1:{}, logging to {}", process.pid(), port, log);
@@ -179,43 +176,10 @@ final class AzuriteServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      stop(process);
+      ServerProcesses.stop(process, "Azurite");
     } finally {
-      deleteRecursively(dataDir);
+      ServerProcesses.deleteRecursively(dataDir);
       LOG.info("Azurite {} stopped; its log is {}", process.pid(), log);
-    }
-  }
-
-  /**
-   * Stops the process and any children politely, then forcibly; both waits are bounded. The
-   * executable is a node script, so it may have started further processes.
-   */
-  private static void stop(Process process) throws IOException {
-    List<ProcessHandle> children = process.descendants().toList();
-    children.forEach(ProcessHandle::destroy);
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    if (process.isAlive()) {
-      throw new IOException("Azurite " + process.pid() + " is still running after being killed");
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
     }
   }
 
@@ -245,8 +209,7 @@ final class AzuriteServer implements AutoCloseable {
       if (problem == null) {
         return;
       }
-      String ci = System.getenv("CI");
-      if (ci != null && !ci.isEmpty() && !ci.equalsIgnoreCase("false")) {
+      if (ServerProcesses.underCi()) {
         throw new IllegalStateException("Azurite is required under CI: " + problem);
       }
       // Surefire's report drops the reason for a skipped class, so say it here too.

@@ -1,5 +1,6 @@
 package dev.tusk.chunkstore.s3;
 
+import dev.tusk.chunkstore.ServerProcesses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -9,11 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -48,7 +46,6 @@ final class S3ProxyServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3ProxyServer.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   // A free port can be taken by someone else before s3proxy binds it; then try another.
   private static final int START_ATTEMPTS = 3;
 
@@ -97,7 +94,7 @@ final class S3ProxyServer implements AutoCloseable {
           failure);
     } finally {
       if (!started) {
-        deleteRecursively(dataDir);
+        ServerProcesses.deleteRecursively(dataDir);
       }
     }
   }
@@ -136,7 +133,7 @@ final class S3ProxyServer implements AutoCloseable {
       awaitReady(process, admin, log);
     } catch (IOException | InterruptedException | RuntimeException e) {
       admin.close();
-      stop(process);
+      ServerProcesses.stop(process, "s3proxy");
       throw e;
     }
     LOG.info("s3proxy {} listening on {}, logging to {}", process.pid(), endpoint, log);
@@ -227,36 +224,9 @@ final class S3ProxyServer implements AutoCloseable {
     try {
       admin.close();
     } finally {
-      stop(process);
-      deleteRecursively(dataDir);
+      ServerProcesses.stop(process, "s3proxy");
+      ServerProcesses.deleteRecursively(dataDir);
       LOG.info("s3proxy {} stopped; its log is {}", process.pid(), log);
-    }
-  }
-
-  /** Stops the process politely, then forcibly; both waits are bounded. */
-  private static void stop(Process process) throws IOException {
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    if (process.isAlive()) {
-      throw new IOException("s3proxy " + process.pid() + " is still running after being killed");
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
     }
   }
 
@@ -290,7 +260,7 @@ final class S3ProxyServer implements AutoCloseable {
       if (problem == null) {
         return;
       }
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      if (ServerProcesses.underCi()) {
         throw new IllegalStateException("s3proxy is required under CI: " + problem);
       }
       // Per test rather than per class, so that Failsafe reports them as skipped, with the reason.
