@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   private static final long TREE_CACHE_BYTES = 128L << 20;
+  private static final int TREE_WRITE_THREADS = 8;
 
   private final Deque<AutoCloseable> resources;
   private final GrpcServer server;
@@ -44,7 +47,11 @@ public final class Daemon implements AutoCloseable {
       opened.push(chunks);
       MetadataStore meta = MetadataStores.open(config.effectiveMetadataUrl());
       opened.push(meta);
-      TreeStore trees = new TreeStore(chunks.objects(), TREE_CACHE_BYTES);
+      // A commit's few new tree pages are each fsynced: write them in parallel.
+      ExecutorService treeWrites =
+          Executors.newFixedThreadPool(TREE_WRITE_THREADS, Threads.named("tusk-tree-write-"));
+      opened.push(treeWrites::shutdownNow);
+      TreeStore trees = new TreeStore(chunks.objects(), TREE_CACHE_BYTES, treeWrites);
       Pfs pfs = new Pfs(meta, trees, chunks, Clock.systemUTC());
       int recovered = pfs.finishOpenCommits();
       if (recovered > 0) {

@@ -1,5 +1,6 @@
 package dev.tusk.fsd.grpc;
 
+import dev.tusk.fsd.Threads;
 import dev.tusk.fsd.version.Pfs;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The gRPC server: the services, the error interceptor, and a bounded application executor. */
 public final class GrpcServer implements AutoCloseable {
@@ -68,13 +68,7 @@ public final class GrpcServer implements AutoCloseable {
 
   /** Handlers may block (waiting for a commit, writing chunks), so threads grow up to a bound. */
   private static ExecutorService executor() {
-    AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
-        4, MAX_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-        runnable -> {
-          Thread thread = new Thread(runnable, "tusk-grpc-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
+        4, MAX_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), Threads.named("tusk-grpc-"));
   }
 }

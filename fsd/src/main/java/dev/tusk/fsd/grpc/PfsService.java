@@ -37,6 +37,7 @@ import dev.tusk.fsd.tree.Entry;
 import dev.tusk.fsd.version.Modification;
 import dev.tusk.fsd.version.Pfs;
 import dev.tusk.fsd.version.Ref;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,6 +55,8 @@ final class PfsService extends PfsGrpc.PfsImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(PfsService.class);
   private static final int DATA_MESSAGE_BYTES = 1 << 20;
   private static final Duration MAX_WAIT = Duration.ofDays(1);
+  /** Upload messages buffered ahead of the writer: at most 16 MiB of 1 MiB messages. */
+  private static final int UPLOAD_WINDOW = 16;
 
   private final Pfs pfs;
 
@@ -144,12 +147,21 @@ final class PfsService extends PfsGrpc.PfsImplBase {
 
   @Override
   public StreamObserver<ModifyFileRequest> modifyFile(StreamObserver<CommitInfo> response) {
+    // Ask for upload messages in batches: one request(1) per message costs a task on the
+    // transport thread each, which dominates when every message is a small file.
+    ServerCallStreamObserver<CommitInfo> call = (ServerCallStreamObserver<CommitInfo>) response;
+    call.disableAutoRequest();
+    call.request(UPLOAD_WINDOW);
     return new StreamObserver<>() {
       private Modification modification;
       private boolean failed;
+      private int received;
 
       @Override
       public void onNext(ModifyFileRequest request) {
+        if (++received % (UPLOAD_WINDOW / 2) == 0) {
+          call.request(UPLOAD_WINDOW / 2);
+        }
         if (failed) {
           return;
         }
