@@ -3,8 +3,10 @@
 # same run: put of 100,000 files of 4 KiB (beside cp -r and tar), a one-file commit in a repo of
 # 1,000,000 files (beside the same commit in an empty repo) and the tree objects it adds, listing a
 # 100,000-entry directory (beside ls -f and find), get of a 1 GiB file (beside the chunk store's own
-# read-back), and the daemon's peak RSS. The daemon runs with -Xmx1g throughout.
-# Prints one figure a line on stdout; progress goes to stderr. Needs ~6 GiB free under
+# read-back), and the daemon's peak RSS. The daemon runs with -Xmx1g throughout. Diagnostic lines
+# beside them: CPU seconds of the CLI and the daemon, the same work through TuskClient in-process
+# (no CLI), and the CLI with the JVM options that bench/README.md suggests.
+# Prints one figure a line on stdout; progress goes to stderr. Needs ~7 GiB free under
 # ${TMPDIR:-/var/tmp}, 3-8 minutes; as root it drops the page cache before each first read.
 set -euo pipefail
 
@@ -86,10 +88,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 files=100000
 file_bytes=4096
+# JVM options for a short-lived CLI, measured beside the defaults (what bin/tusk runs today):
+# C1 only (C2 compiles for seconds and competes with the daemon) and a small heap (on VMs that
+# back memory lazily, a large young generation pays for first-touching every page it allocates).
+tuned_opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m"
 big_bytes=$((1 << 30))
-log "writing $files files of $file_bytes random bytes and a 1 GiB random file under $work"
-pfsbench gen "$work/src/bigdir" "$files" "$file_bytes"
+log "writing 2 x $files files of $file_bytes random bytes, a 1 GiB and a 256 MiB random file under $work"
+pfsbench gen "$work/src/bigdir" "$files" "$file_bytes" 1
+pfsbench gen "$work/src2/bigdir" "$files" "$file_bytes" 2 # other bytes, for the tuned-CLI put
 head -c "$big_bytes" /dev/urandom > "$work/big"
+head -c $((big_bytes / 4)) /dev/urandom > "$work/warm"
 sync
 
 log "starting a daemon with -Xmx1g"
@@ -98,16 +106,24 @@ address="127.0.0.1:$port"
 export TUSK_ADDRESS="$address"
 TUSK_JAVA_OPTS=-Xmx1g "$tusk" daemon --data "$work/data" --listen "$address" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
+listening=false
 for _ in $(seq 240); do
   kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/daemon.log" >&2; echo "the daemon exited" >&2; exit 1; }
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    listening=true
     break
   fi
   sleep 0.25
 done
+$listening || { cat "$work/daemon.log" >&2; echo "the daemon did not listen on $address within 60 s" >&2; exit 1; }
 "$tusk" create repo pfs >&2
 "$tusk" create repo empty >&2
 "$tusk" create repo mem >&2
+"$tusk" create repo warm >&2
+"$tusk" create repo tuned >&2
+# A long-running daemon has compiled its hot paths; so warm this one up on the put path first.
+log "warming the daemon up: 20,000 files of 4 KiB through TuskClient"
+pfsbench fill "$address" warm 20 1000 "$file_bytes" 20 1 > /dev/null
 
 log "CLI JVM start: tusk --version, 3 times"
 start_ms=()
@@ -131,6 +147,10 @@ timed put /dev/null "$tusk" put file -r pfs@master:/ -f "$work/src"
 put_secs=$secs
 put_cli_cpu=$cmd_cpu
 put_daemon_cpu=$dmn_cpu
+log "the same with the JVM options suggested for the CLI: $tuned_opts"
+TUSK_JAVA_OPTS="$tuned_opts" timed put-tuned /dev/null "$tusk" put file -r tuned@master:/ -f "$work/src2"
+put_tuned_secs=$secs
+put_tuned_cli_cpu=$cmd_cpu
 log "the same through TuskClient from memory (no CLI, no file reads): 100 dirs x 1,000 x 4 KiB, one stream"
 pfsbench fill "$address" mem 100 1000 "$file_bytes" 100 1 > "$work/mem.out"
 
@@ -141,14 +161,17 @@ log "one-file commits: 50 warm-up rounds, then 20 timed, each in the big repo an
 pfsbench commit "$address" pfs empty "$work/data" 50 20 /tiny/d0450/f0500 /bigdir/f050000 > "$work/commit.out"
 
 # ---- 3. listing the 100,000-entry directory ----
-log "tusk list file pfs@master:/bigdir, as JSON and as a table; in-process; ls -f and find"
+log "listing pfs@master:/bigdir: in-process (5 times), tusk list file as JSON and as a table; ls -f and find"
+pfsbench list "$address" pfs@master:/bigdir 5 > "$work/list.out"
 timed list-json /dev/null "$tusk" list file pfs@master:/bigdir -o json
 list_json_secs=$secs
 list_cli_cpu=$cmd_cpu
 list_daemon_cpu=$dmn_cpu
 timed list-table /dev/null "$tusk" list file pfs@master:/bigdir
 list_table_secs=$secs
-pfsbench list "$address" pfs@master:/bigdir 5 > "$work/list.out"
+TUSK_JAVA_OPTS="$tuned_opts" timed list-tuned /dev/null "$tusk" list file pfs@master:/bigdir -o json
+list_tuned_secs=$secs
+list_tuned_cli_cpu=$cmd_cpu
 timed ls /dev/null ls -f "$work/src/bigdir"
 ls_secs=$secs
 timed find /dev/null find "$work/src/bigdir"
@@ -159,15 +182,22 @@ listed=$(int "$(value list.entries "$work/list.out")")
 log "tusk put file pfs@master:/big (1 GiB), then get it twice"
 timed put-big /dev/null "$tusk" put file pfs@master:/big -f "$work/big"
 put_big_secs=$secs
+# Compile the daemon's read path on another file (256 MiB, which also fills its chunk cache).
+"$tusk" put file pfs@master:/warm -f "$work/warm"
+pfsbench get "$address" pfs@master:/warm 1 > /dev/null
 pagecache=dropped
 drop_caches || pagecache=not-dropped
 timed get-first /dev/null "$tusk" get file pfs@master:/big -o /dev/null
 get_first_secs=$secs
 timed get-second /dev/null "$tusk" get file pfs@master:/big -o /dev/null
 get_second_secs=$secs
+get_cli_cpu=$cmd_cpu
+TUSK_JAVA_OPTS="$tuned_opts" timed get-tuned /dev/null "$tusk" get file pfs@master:/big -o /dev/null
+get_tuned_secs=$secs
+get_tuned_cli_cpu=$cmd_cpu
 pfsbench get "$address" pfs@master:/big 2 > "$work/get.out"
 log "the chunk store alone: ingest the same file into a store of its own, read it back twice"
-pfsbench store "$work/store" "$work/big" > "$work/store.out"
+pfsbench store "$work/store" "$work/big" "$work/warm" > "$work/store.out"
 
 # ---- 5. the daemon's memory ----
 peak_rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon_pid/status")
@@ -213,6 +243,10 @@ echo "get 1GiB (CLI, second): $get_second GiB/s   chunk store second read (page 
 echo "  in-process TuskClient get: $(value get.run1.gibps "$work/get.out"), $(value get.run2.gibps "$work/get.out")" \
   "GiB/s   put 1GiB (CLI): $(mib_s "$big_bytes" "$put_big_secs") MiB/s   chunk store ingest:" \
   "$(int "$(value store.ingest.mibps "$work/store.out")") MiB/s"
+echo "CLI with TUSK_JAVA_OPTS='$tuned_opts': put -r $(rate "$files" "$put_tuned_secs") files/s (CPU $put_tuned_cli_cpu s;" \
+  "default $put_rate, CPU $put_cli_cpu s)   list -o json $(rate "$listed" "$list_tuned_secs") entries/s (CPU" \
+  "$list_tuned_cli_cpu s; default $(rate "$listed" "$list_json_secs"), CPU $list_cli_cpu s)   get (second)" \
+  "$(gib_s "$big_bytes" "$get_tuned_secs") GiB/s (CPU $get_tuned_cli_cpu s; default $get_second, CPU $get_cli_cpu s)"
 echo "daemon (-Xmx1g) peak RSS: $peak_rss MiB"
 
 log "stopping the daemon"

@@ -26,6 +26,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,8 +42,8 @@ import java.util.stream.Stream;
  * <pre>
  * PfsBenchmark free-port
  *     a free TCP port on 127.0.0.1 (for the daemon)
- * PfsBenchmark gen DIR COUNT BYTES
- *     COUNT files f000000.. of BYTES random bytes each, written into DIR
+ * PfsBenchmark gen DIR COUNT BYTES SEED
+ *     COUNT files f000000.. of BYTES random bytes each (from SEED), written into DIR
  * PfsBenchmark fill ADDRESS REPO DIRS FILES BYTES DIRS_PER_COMMIT STREAMS
  *     puts DIRS x FILES files of BYTES random bytes at /tiny/dNNNN/fNNNN, DIRS_PER_COMMIT
  *     directories per ModifyFile stream (one commit each), STREAMS streams at a time
@@ -54,14 +55,16 @@ import java.util.stream.Stream;
  *     lists the directory RUNS times in this JVM: entries/s of the first and the best run
  * PfsBenchmark get ADDRESS REPO@REF:/FILE RUNS
  *     reads the file RUNS times in this JVM: GiB/s of each run
- * PfsBenchmark store STORE_DIR FILE
- *     ingests FILE into a chunk store of its own (defaults, as the daemon's) and reads it back with
- *     ContentReader.stream(): first after dropping the page cache, then again
+ * PfsBenchmark store STORE_DIR FILE WARM_FILE
+ *     ingests FILE and WARM_FILE into a chunk store of its own (defaults, as the daemon's), reads
+ *     WARM_FILE back (untimed, to compile the read path), then FILE with ContentReader.stream():
+ *     first after dropping the page cache, then again
  * </pre>
  */
 public final class PfsBenchmark {
   private static final double MIB = 1 << 20;
   private static final double GIB = 1 << 30;
+
   /** As large as the daemon accepts, as the CLI sets it. */
   private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
@@ -72,20 +75,36 @@ public final class PfsBenchmark {
     switch (command) {
       case "free-port" -> freePort();
       case "gen" -> {
-        check(args, 4);
-        gen(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        check(args, 5);
+        gen(
+            Path.of(args[1]),
+            Integer.parseInt(args[2]),
+            Integer.parseInt(args[3]),
+            Long.parseLong(args[4]));
       }
       case "fill" -> {
         check(args, 8);
-        fill(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-            Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]));
+        fill(
+            args[1],
+            args[2],
+            Integer.parseInt(args[3]),
+            Integer.parseInt(args[4]),
+            Integer.parseInt(args[5]),
+            Integer.parseInt(args[6]),
+            Integer.parseInt(args[7]));
       }
       case "commit" -> {
         if (args.length < 8) {
           usage();
         }
-        commit(args[1], args[2], args[3], Path.of(args[4]), Integer.parseInt(args[5]),
-            Integer.parseInt(args[6]), List.of(args).subList(7, args.length));
+        commit(
+            args[1],
+            args[2],
+            args[3],
+            Path.of(args[4]),
+            Integer.parseInt(args[5]),
+            Integer.parseInt(args[6]),
+            List.of(args).subList(7, args.length));
       }
       case "list" -> {
         check(args, 4);
@@ -96,8 +115,8 @@ public final class PfsBenchmark {
         get(args[1], args[2], Integer.parseInt(args[3]));
       }
       case "store" -> {
-        check(args, 3);
-        store(Path.of(args[1]), Path.of(args[2]));
+        check(args, 4);
+        store(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
       }
       default -> usage();
     }
@@ -110,11 +129,12 @@ public final class PfsBenchmark {
   }
 
   private static void usage() {
-    System.err.println("Usage: PfsBenchmark free-port | gen DIR COUNT BYTES"
-        + " | fill ADDRESS REPO DIRS FILES BYTES DIRS_PER_COMMIT STREAMS"
-        + " | commit ADDRESS REPO BASELINE_REPO DATA_DIR WARMUP RUNS PATH..."
-        + " | list ADDRESS REPO@REF:/DIR RUNS | get ADDRESS REPO@REF:/FILE RUNS"
-        + " | store STORE_DIR FILE");
+    System.err.println(
+        "Usage: PfsBenchmark free-port | gen DIR COUNT BYTES SEED"
+            + " | fill ADDRESS REPO DIRS FILES BYTES DIRS_PER_COMMIT STREAMS"
+            + " | commit ADDRESS REPO BASELINE_REPO DATA_DIR WARMUP RUNS PATH..."
+            + " | list ADDRESS REPO@REF:/DIR RUNS | get ADDRESS REPO@REF:/FILE RUNS"
+            + " | store STORE_DIR FILE WARM_FILE");
     System.exit(2);
   }
 
@@ -127,27 +147,32 @@ public final class PfsBenchmark {
   }
 
   /** Random files, written by two threads (the disk, not the generator, should be the limit). */
-  private static void gen(Path dir, int count, int bytes) throws Exception {
+  private static void gen(Path dir, int count, int bytes, long seed) throws Exception {
     Files.createDirectories(dir);
     int threads = 2;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<?>> done = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int first = t;
-      done.add(pool.submit(() -> {
-        SplittableRandom random = new SplittableRandom(1000 + first);
-        byte[] data = new byte[bytes];
-        for (int i = first; i < count; i += threads) {
-          random.nextBytes(data);
-          try {
-            Files.write(dir.resolve(String.format(Locale.ROOT, "f%06d", i)), data,
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                SplittableRandom random = new SplittableRandom(seed * 1000 + first);
+                byte[] data = new byte[bytes];
+                for (int i = first; i < count; i += threads) {
+                  random.nextBytes(data);
+                  try {
+                    Files.write(
+                        dir.resolve(String.format(Locale.ROOT, "f%06d", i)),
+                        data,
+                        StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : done) {
       f.get();
@@ -159,7 +184,8 @@ public final class PfsBenchmark {
 
   private static ManagedChannel channel(String address) {
     int colon = address.lastIndexOf(':');
-    return NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+    return NettyChannelBuilder.forAddress(
+            address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
         .usePlaintext()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .build();
@@ -187,22 +213,34 @@ public final class PfsBenchmark {
       for (int from = 0; from < dirs; from += dirsPerCommit) {
         int first = from;
         int last = Math.min(dirs, from + dirsPerCommit);
-        done.add(pool.submit(() -> {
-          SplittableRandom random = new SplittableRandom(first);
-          try (FileUpload upload = client.modifyFile(repo, "master", "fill " + first + ".." + (last - 1))) {
-            for (int d = first; d < last; d++) {
-              String prefix = String.format(Locale.ROOT, "/tiny/d%04d/f", d);
-              for (int f = 0; f < files; f++) {
-                byte[] data = new byte[bytes];
-                random.nextBytes(data);
-                upload.put(prefix + String.format(Locale.ROOT, "%04d", f), UnsafeByteOperations.unsafeWrap(data));
-              }
-            }
-            upload.finish();
-          }
-          System.err.printf(Locale.ROOT, "  filled /tiny/d%04d..d%04d (%.0f s)%n", first, last - 1, seconds(start));
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  // Seeded by repo too: the same bytes in another repo would dedup.
+                  SplittableRandom random =
+                      new SplittableRandom(repo.hashCode() * 1_000_003L + first);
+                  try (FileUpload upload =
+                      client.modifyFile(repo, "master", "fill " + first + ".." + (last - 1))) {
+                    for (int d = first; d < last; d++) {
+                      String prefix = String.format(Locale.ROOT, "/tiny/d%04d/f", d);
+                      for (int f = 0; f < files; f++) {
+                        byte[] data = new byte[bytes];
+                        random.nextBytes(data);
+                        upload.put(
+                            prefix + String.format(Locale.ROOT, "%04d", f),
+                            UnsafeByteOperations.unsafeWrap(data));
+                      }
+                    }
+                    upload.finish();
+                  }
+                  System.err.printf(
+                      Locale.ROOT,
+                      "  filled /tiny/d%04d..d%04d (%.0f s)%n",
+                      first,
+                      last - 1,
+                      seconds(start));
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get();
@@ -219,11 +257,16 @@ public final class PfsBenchmark {
 
   /**
    * One-file commits to each path in {@code repo} and to the same path in {@code baselineRepo},
-   * interleaved so that both see the same noise, after {@code warmUp} untimed rounds: the daemon
-   * is long-running, and its first few hundred commits run partly interpreted.
+   * interleaved so that both see the same noise, after {@code warmUp} untimed rounds: the daemon is
+   * long-running, and its first few hundred commits run partly interpreted.
    */
   private static void commit(
-      String address, String repo, String baselineRepo, Path dataDir, int warmUp, int runs,
+      String address,
+      String repo,
+      String baselineRepo,
+      Path dataDir,
+      int warmUp,
+      int runs,
       List<String> paths)
       throws Exception {
     ManagedChannel channel = channel(address);
@@ -253,7 +296,12 @@ public final class PfsBenchmark {
    * added (the objects counted only if {@code count}, before and after, outside the timing).
    */
   private static double[] oneFileCommit(
-      TuskClient client, String repo, String path, Path store, SplittableRandom random, boolean count)
+      TuskClient client,
+      String repo,
+      String path,
+      Path store,
+      SplittableRandom random,
+      boolean count)
       throws IOException {
     byte[] data = new byte[16];
     random.nextBytes(data);
@@ -268,7 +316,11 @@ public final class PfsBenchmark {
     long[] treesAfter = count ? objects(store.resolve("trees")) : new long[2];
     long[] chunksAfter = count ? objects(store.resolve("chunks")) : new long[2];
     return new double[] {
-      ms, treesAfter[0] - trees[0], treesAfter[1] - trees[1], chunksAfter[0] - chunks[0], chunksAfter[1] - chunks[1]
+      ms,
+      treesAfter[0] - trees[0],
+      treesAfter[1] - trees[1],
+      chunksAfter[0] - chunks[0],
+      chunksAfter[1] - chunks[1]
     };
   }
 
@@ -319,16 +371,19 @@ public final class PfsBenchmark {
     }
     long[] total = new long[2];
     try (Stream<Path> files = Files.walk(dir)) {
-      files.filter(f -> f.getFileName().toString().indexOf('~') < 0).forEach(f -> {
-        try {
-          if (Files.isRegularFile(f)) {
-            total[0]++;
-            total[1] += Files.size(f);
-          }
-        } catch (IOException e) {
-          // A temporary file renamed away between the walk and the size: not an object.
-        }
-      });
+      files
+          .filter(f -> f.getFileName().toString().indexOf('~') < 0)
+          .forEach(
+              f -> {
+                try {
+                  if (Files.isRegularFile(f)) {
+                    total[0]++;
+                    total[1] += Files.size(f);
+                  }
+                } catch (IOException e) {
+                  // A temporary file renamed away between the walk and the size: not an object.
+                }
+              });
     }
     return total;
   }
@@ -382,22 +437,20 @@ public final class PfsBenchmark {
   // ---- the chunk store alone ----
 
   /**
-   * The baseline for reads: the file in a chunk store of its own with the daemon's defaults (so,
-   * in a JVM with the daemon's -Xmx, the same memory cache), read back cold and again.
+   * The baseline for reads: the file in a chunk store of its own with the daemon's defaults (so, in
+   * a JVM with the daemon's -Xmx, the same memory cache), read back cold and again, after a read of
+   * another file has compiled the read path (as the script does for the daemon).
    */
-  private static void store(Path dir, Path file) throws Exception {
+  private static void store(Path dir, Path file, Path warmFile) throws Exception {
     long size = Files.size(file);
-    try (ChunkStore store = new ChunkStore(ObjectStores.open(dir.toUri().toString()), ChunkStoreConfig.defaults())) {
+    try (ChunkStore store =
+        new ChunkStore(ObjectStores.open(dir.toUri().toString()), ChunkStoreConfig.defaults())) {
       long start = System.nanoTime();
-      FileContent content;
-      ContentWriter writer = store.newWriter();
-      try (InputStream in = Files.newInputStream(file)) {
-        content = writer.write(in).join();
-      }
-      writer.flush();
+      FileContent content = ingest(store, file);
       print("store.ingest.mibps", size / MIB / seconds(start));
       print("store.chunks", content.refs().size());
       print("store.memory.cache.mib", store.config().memoryCacheBytes() / MIB);
+      readAll(store.reader(ingest(store, warmFile)));
       for (String pass : new String[] {"first", "second"}) {
         if (pass.equals("first")) {
           print("store.pagecache", dropPageCache());
@@ -411,6 +464,17 @@ public final class PfsBenchmark {
         print("store.read." + pass + ".gibps", size / GIB / seconds);
       }
     }
+  }
+
+  /** Ingests {@code file} and returns once all its chunks are durable. */
+  private static FileContent ingest(ChunkStore store, Path file) throws IOException {
+    ContentWriter writer = store.newWriter();
+    CompletableFuture<FileContent> content;
+    try (InputStream in = Files.newInputStream(file)) {
+      content = writer.write(in);
+    }
+    writer.flush();
+    return content.join();
   }
 
   private static long readAll(ContentReader reader) throws IOException {
