@@ -24,13 +24,16 @@ import java.util.concurrent.ExecutionException;
  * thread-safe: one writer per thread.
  */
 public final class ContentWriter implements AutoCloseable {
+  private static final int INITIAL_BUFFER_BYTES = 64 * 1024;
+
   private final ChunkStore store;
   private final Chunker chunker;
-  private final byte[] buffer;
+  /** Grows with the data up to four max-size chunks: a commit of small files stays small. */
+  private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
   private final List<CompletableFuture<?>> unflushed = new ArrayList<>();
 
   private FileSink current;
-  private byte[] pack;
+  private byte[] pack = new byte[0];
   private int packSize;
   private final List<PendingSmallFile> packed = new ArrayList<>();
 
@@ -39,8 +42,6 @@ public final class ContentWriter implements AutoCloseable {
   ContentWriter(ChunkStore store) {
     this.store = store;
     this.chunker = store.config().chunker();
-    this.buffer = new byte[4 * chunker.maxSize()];
-    this.pack = new byte[packTarget()];
   }
 
   /**
@@ -137,15 +138,20 @@ public final class ContentWriter implements AutoCloseable {
     }
 
     /**
-     * Moves the unchunked tail to the front when the buffer is full. The tail is under one max
-     * chunk and the buffer holds four, so this copies little.
+     * Makes room when the buffer is full: grows it while it is under four max-size chunks, else
+     * moves the unchunked tail (under one max chunk) to the front, which copies little.
      */
     private void makeRoom() {
-      if (end == buffer.length) {
-        System.arraycopy(buffer, start, buffer, 0, end - start);
-        end -= start;
-        start = 0;
+      if (end < buffer.length) {
+        return;
       }
+      byte[] target = buffer.length < 4 * chunker.maxSize()
+          ? new byte[Math.min(2 * buffer.length, 4 * chunker.maxSize())]
+          : buffer;
+      System.arraycopy(buffer, start, target, 0, end - start);
+      buffer = target;
+      end -= start;
+      start = 0;
     }
 
     private void checkCurrent() {
@@ -183,8 +189,12 @@ public final class ContentWriter implements AutoCloseable {
     if (length == 0) {
       return CompletableFuture.completedFuture(new FileContent(hashOfDigests(List.of()), 0, List.of()));
     }
-    if (packSize + length > pack.length) {
+    if (packSize + length > packTarget()) {
       sealPack();
+    }
+    if (packSize + length > pack.length) {
+      int grown = Math.max(2 * pack.length, packSize + length);
+      pack = Arrays.copyOf(pack, Math.min(packTarget(), grown));
     }
     System.arraycopy(buffer, offset, pack, packSize, length);
     String hash = hashOfDigests(List.of(ChunkId.of(buffer, offset, length)));
@@ -200,7 +210,7 @@ public final class ContentWriter implements AutoCloseable {
     }
     List<PendingSmallFile> files = List.copyOf(packed);
     byte[] sealed = packSize == pack.length ? pack : Arrays.copyOf(pack, packSize);
-    pack = new byte[packTarget()];
+    pack = new byte[0];
     packSize = 0;
     packed.clear();
     track(store.write(sealed))
