@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.v1.CommitInfo;
 import dev.tusk.api.v1.CopyFile;
 import dev.tusk.api.v1.DeleteFile;
+import dev.tusk.api.v1.MakeDir;
 import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.ModifyTarget;
 import dev.tusk.api.v1.PfsGrpc;
@@ -119,6 +120,12 @@ public final class FileUpload implements AutoCloseable {
   /** Removes a file, or a directory with everything under it. */
   public FileUpload delete(String path) {
     send(ModifyFileRequest.newBuilder().setDelete(DeleteFile.newBuilder().setPath(path)).build());
+    return this;
+  }
+
+  /** Creates an empty directory and its parents; one that exists stays as it is. */
+  public FileUpload makeDir(String path) {
+    send(ModifyFileRequest.newBuilder().setMkdir(MakeDir.newBuilder().setPath(path)).build());
     return this;
   }
 

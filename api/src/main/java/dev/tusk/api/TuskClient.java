@@ -14,6 +14,7 @@ import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FinishCommitRequest;
 import dev.tusk.api.v1.GetFileRequest;
 import dev.tusk.api.v1.GetFileResponse;
+import dev.tusk.api.v1.GetStoreRequest;
 import dev.tusk.api.v1.GlobFileRequest;
 import dev.tusk.api.v1.InspectBranchRequest;
 import dev.tusk.api.v1.InspectCommitRequest;
@@ -226,12 +227,30 @@ public final class TuskClient {
   }
 
   public FileInfo inspectFile(String file) {
-    return unary(() -> blocking.inspectFile(InspectFileRequest.newBuilder().setFile(file).build()));
+    return inspectFile(file, false);
+  }
+
+  /** A file or directory; with {@code withData}, a file's data refs too (see {@link #getStore()}). */
+  public FileInfo inspectFile(String file, boolean withData) {
+    InspectFileRequest request =
+        InspectFileRequest.newBuilder().setFile(file).setWithData(withData).build();
+    return unary(() -> blocking.inspectFile(request));
   }
 
   /** The entries of a directory ({@code repo@ref:/dir}) in name order, or the file itself. */
   public Stream<FileInfo> listFile(String file) {
-    return stream(ListFileRequest.newBuilder().setFile(file).build(), async::listFile, LIST_WINDOW);
+    return listFile(file, false);
+  }
+
+  /** As {@link #listFile(String)}; with {@code withData}, each file's data refs too. */
+  public Stream<FileInfo> listFile(String file, boolean withData) {
+    ListFileRequest request = ListFileRequest.newBuilder().setFile(file).setWithData(withData).build();
+    return stream(request, async::listFile, LIST_WINDOW);
+  }
+
+  /** The object store URL the daemon keeps its chunks in. */
+  public String getStore() {
+    return unary(() -> blocking.getStore(GetStoreRequest.getDefaultInstance())).getUrl();
   }
 
   /** The files and directories matching {@code repo@ref:PATTERN}. */

@@ -38,6 +38,11 @@ final class DaemonConnection implements AutoCloseable {
     return client;
   }
 
+  /** The channel itself, for clients other than {@link TuskClient} (the mount). */
+  ManagedChannel channel() {
+    return channel;
+  }
+
   /**
    * Whether a failure means that no daemon answered, as opposed to a daemon that answered with an
    * error (which carries its code in a trailer).

@@ -41,6 +41,8 @@ import picocli.CommandLine.ScopeType;
       DaemonCommands.Run.class,
       DaemonCommands.Up.class,
       DaemonCommands.Down.class,
+      MountCommands.Mount.class,
+      MountCommands.Unmount.class,
       StoreCommand.class
     })
 public final class Tusk {

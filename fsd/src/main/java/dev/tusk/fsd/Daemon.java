@@ -57,7 +57,7 @@ public final class Daemon implements AutoCloseable {
       if (recovered > 0) {
         LOG.info("Finished {} commits left open by the previous run", recovered);
       }
-      GrpcServer server = GrpcServer.start(config.host(), config.port(), pfs);
+      GrpcServer server = GrpcServer.start(config.host(), config.port(), pfs, config.effectiveStoreUrl());
       opened.push(server);
       LOG.info("Tusk daemon serving on {}:{} with data in {}", config.host(), server.port(), config.dataDir());
       return new Daemon(opened, server, pfs);

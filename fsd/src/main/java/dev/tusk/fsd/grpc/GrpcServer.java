@@ -25,12 +25,13 @@ public final class GrpcServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  public static GrpcServer start(String host, int port, Pfs pfs) throws IOException {
+  /** Serves {@code pfs}; {@code storeUrl} is what clients that read chunks directly are told. */
+  public static GrpcServer start(String host, int port, Pfs pfs, String storeUrl) throws IOException {
     ExecutorService executor = executor();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new PfsService(pfs), new ErrorMappingInterceptor()))
+        .addService(ServerInterceptors.intercept(new PfsService(pfs, storeUrl), new ErrorMappingInterceptor()))
         .build();
     try {
       server.start();

@@ -16,6 +16,7 @@ import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FinishCommitRequest;
 import dev.tusk.api.v1.GetFileRequest;
 import dev.tusk.api.v1.GetFileResponse;
+import dev.tusk.api.v1.GetStoreRequest;
 import dev.tusk.api.v1.GlobFileRequest;
 import dev.tusk.api.v1.InspectBranchRequest;
 import dev.tusk.api.v1.InspectCommitRequest;
@@ -29,6 +30,7 @@ import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.PfsGrpc;
 import dev.tusk.api.v1.RepoInfo;
 import dev.tusk.api.v1.StartCommitRequest;
+import dev.tusk.api.v1.StoreInfo;
 import dev.tusk.chunkstore.ContentReader;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.store.CommitRecord;
@@ -59,9 +61,11 @@ final class PfsService extends PfsGrpc.PfsImplBase {
   private static final int UPLOAD_WINDOW = 16;
 
   private final Pfs pfs;
+  private final String storeUrl;
 
-  PfsService(Pfs pfs) {
+  PfsService(Pfs pfs, String storeUrl) {
     this.pfs = pfs;
+    this.storeUrl = storeUrl;
   }
 
   @Override
@@ -219,6 +223,7 @@ final class PfsService extends PfsGrpc.PfsImplBase {
           case DATA -> write(request.getData());
           case DELETE -> modification.delete(request.getDelete().getPath());
           case COPY -> modification.copy(request.getCopy().getSource(), request.getCopy().getPath());
+          case MKDIR -> modification.makeDir(request.getMkdir().getPath());
           default -> throw new PfsException(
               ErrorCode.INVALID_ARGUMENT, "Unknown ModifyFile operation " + request.getOpCase());
         }
@@ -255,7 +260,7 @@ final class PfsService extends PfsGrpc.PfsImplBase {
   public void inspectFile(InspectFileRequest request, StreamObserver<FileInfo> response) {
     Ref.FileRef file = Ref.parseFile(request.getFile());
     CommitRecord commit = pfs.resolve(file.ref());
-    reply(response, Protos.file(pfs.lookup(commit, file.path()), commit.id()));
+    reply(response, Protos.file(pfs.lookup(commit, file.path()), commit.id(), request.getWithData()));
   }
 
   @Override
@@ -263,7 +268,13 @@ final class PfsService extends PfsGrpc.PfsImplBase {
     Ref.FileRef file = Ref.parseFile(request.getFile());
     CommitRecord commit = pfs.resolve(file.ref());
     pfs.lookup(commit, file.path());
-    Streams.send(response, pfs.listFile(commit, file.path()).map(e -> Protos.file(e, commit.id())));
+    boolean withData = request.getWithData();
+    Streams.send(response, pfs.listFile(commit, file.path()).map(e -> Protos.file(e, commit.id(), withData)));
+  }
+
+  @Override
+  public void getStore(GetStoreRequest request, StreamObserver<StoreInfo> response) {
+    reply(response, StoreInfo.newBuilder().setUrl(storeUrl).build());
   }
 
   @Override

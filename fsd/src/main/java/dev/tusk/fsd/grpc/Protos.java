@@ -1,6 +1,8 @@
 package dev.tusk.fsd.grpc;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.tusk.chunkstore.DataRef;
 import dev.tusk.api.v1.BranchInfo;
 import dev.tusk.api.v1.BranchRef;
 import dev.tusk.api.v1.CommitInfo;
@@ -83,12 +85,29 @@ final class Protos {
   }
 
   static FileInfo file(Entry entry, String commitId) {
+    return fileBuilder(entry, commitId).build();
+  }
+
+  /** As {@link #file}, with a file's data refs when {@code withData}. */
+  static FileInfo file(Entry entry, String commitId, boolean withData) {
+    FileInfo.Builder info = fileBuilder(entry, commitId);
+    if (withData && entry.content() != null) {
+      for (DataRef ref : entry.content().refs()) {
+        info.addData(dev.tusk.api.v1.DataRef.newBuilder()
+            .setChunk(UnsafeByteOperations.unsafeWrap(ref.chunk().digest()))
+            .setOffset(ref.offset())
+            .setLength(ref.length()));
+      }
+    }
+    return info.build();
+  }
+
+  private static FileInfo.Builder fileBuilder(Entry entry, String commitId) {
     return FileInfo.newBuilder()
         .setPath(entry.path())
         .setType(entry.type() == EntryType.DIR ? FileType.DIR : FileType.FILE)
         .setSizeBytes(entry.size())
         .setHash(entry.hash())
-        .setCommit(commitId)
-        .build();
+        .setCommit(commitId);
   }
 }
