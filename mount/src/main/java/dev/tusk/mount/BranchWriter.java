@@ -4,7 +4,6 @@ import dev.tusk.api.ErrorCode;
 import dev.tusk.api.FileUpload;
 import dev.tusk.api.TuskClient;
 import dev.tusk.api.TuskException;
-import dev.tusk.api.v1.BranchInfo;
 import dev.tusk.api.v1.CommitState;
 import java.io.IOException;
 import java.util.Set;
@@ -67,9 +66,15 @@ final class BranchWriter {
 
   private void ensureOpenCommit(String repo, String branch) {
     touched.add(repo + "@" + branch);
-    BranchInfo info = client.inspectBranch(repo, branch);
-    if (!info.getHead().isEmpty()
-        && client.inspectCommit(repo + "@" + info.getHead(), false).getState() == CommitState.OPEN) {
+    String head = "";
+    try {
+      head = client.inspectBranch(repo, branch).getHead();
+    } catch (TuskException e) {
+      if (e.code() != ErrorCode.BRANCH_NOT_FOUND) { // else starting a commit creates the branch
+        throw e;
+      }
+    }
+    if (!head.isEmpty() && client.inspectCommit(repo + "@" + head, false).getState() == CommitState.OPEN) {
       return;
     }
     try {

@@ -3,6 +3,7 @@ package dev.tusk.mount;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.Timestamp;
+import dev.tusk.api.ErrorCode;
 import dev.tusk.api.TuskClient;
 import dev.tusk.api.TuskException;
 import dev.tusk.api.v1.BranchInfo;
@@ -117,7 +118,16 @@ final class Namespace {
     boolean isBranch = BRANCH.matcher(ref).matches() && !COMMIT_ID.matcher(ref).matches();
     BranchInfo branch = null;
     if (isBranch) {
-      branch = client.inspectBranch(repo, ref);
+      try {
+        branch = client.inspectBranch(repo, ref);
+      } catch (TuskException e) {
+        if (e.code() != ErrorCode.BRANCH_NOT_FOUND || !options.write()) {
+          throw e;
+        }
+        // A writable mount shows a branch that does not exist yet as empty: writing creates it.
+        client.inspectRepo(repo);
+        return new Snapshot(repo, null, ref, false, true, 0, 0);
+      }
       if (branch.getHead().isEmpty()) {
         return new Snapshot(repo, null, ref, false, writable(branch), 0, 0);
       }

@@ -21,13 +21,8 @@ final class DaemonFixture implements AutoCloseable {
   final TuskClient client;
 
   DaemonFixture(Path dataDir) throws IOException {
-    this(dataDir, 0);
-  }
-
-  /** A daemon on {@code port} (0 for any free one). */
-  DaemonFixture(Path dataDir, int port) throws IOException {
     this.dataDir = dataDir;
-    this.daemon = Daemon.start(new DaemonConfig(dataDir, "127.0.0.1:" + port, null, null));
+    this.daemon = Daemon.start(new DaemonConfig(dataDir, "127.0.0.1:0", null, null));
     this.channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.port()).usePlaintext().build();
     this.client = new TuskClient(channel);
   }
