@@ -4,11 +4,13 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.v1.CommitInfo;
 import dev.tusk.api.v1.CopyFile;
+import dev.tusk.api.v1.DataRef;
 import dev.tusk.api.v1.DeleteFile;
 import dev.tusk.api.v1.MakeDir;
 import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.ModifyTarget;
 import dev.tusk.api.v1.PfsGrpc;
+import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.PutFile;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -126,6 +128,17 @@ public final class FileUpload implements AutoCloseable {
   /** Creates an empty directory and its parents; one that exists stays as it is. */
   public FileUpload makeDir(String path) {
     send(ModifyFileRequest.newBuilder().setMkdir(MakeDir.newBuilder().setPath(path)).build());
+    return this;
+  }
+
+  /**
+   * Puts a file whose chunks this client already stored durably in the daemon's object store (see
+   * {@link TuskClient#getStore()}): only the references travel.
+   */
+  public FileUpload putContent(String path, String hash, long size, Iterable<DataRef> data) {
+    send(ModifyFileRequest.newBuilder()
+        .setPutContent(PutContent.newBuilder().setPath(path).setHash(hash).setSizeBytes(size).addAllData(data))
+        .build());
     return this;
   }
 

@@ -15,6 +15,13 @@ public final class ContentReader {
   private final FileContent content;
   /** starts[i] is the file offset where refs[i] begins; one extra entry holds the size. */
   private final long[] starts;
+  /**
+   * How far a read may start from where the last one ended and still count as sequential: the
+   * kernel's read-ahead sends a sequential reader's requests on several threads, slightly out of
+   * order.
+   */
+  private static final long SEQUENTIAL_SLACK = 4 << 20;
+
   /** Where the last read ended (a read from the start counts as sequential); races cost a prefetch. */
   private volatile long lastEnd;
   private volatile int prefetchedUpTo;
@@ -45,7 +52,7 @@ public final class ContentReader {
       return -1;
     }
     int ref = refAt(position);
-    if (position == lastEnd) {
+    if (Math.abs(position - lastEnd) <= SEQUENTIAL_SLACK) {
       readAhead(ref);
     }
     int copied = 0;

@@ -7,11 +7,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import dev.tusk.chunkstore.ChunkStore;
+import dev.tusk.chunkstore.ContentWriter;
+import dev.tusk.chunkstore.FileContent;
 import jnr.ffi.Pointer;
 
 /**
  * A file being written through the mount. Its bytes live in a local temporary file, which reads
- * through the mount see at once, until the last writer closes it and it is uploaded. Thread-safe.
+ * through the mount see at once, until it is closed and uploaded. While it is written front to
+ * back, as {@code cp} and most programs write, its bytes are also chunked into the store as they
+ * come, so that closing it only sends their references to the daemon. Thread-safe.
  */
 final class StagedFile {
   private final Path temp;
@@ -20,6 +26,10 @@ final class StagedFile {
   private int handles;
   private boolean dirty;
   private boolean deleted;
+  /** Chunks the bytes written so far, while every write has appended; else null. */
+  private ContentWriter streamWriter;
+  private ContentWriter.FileSink stream;
+  private long streamed;
 
   private StagedFile(FusePath path, Path temp) throws IOException {
     this.path = path;
@@ -27,8 +37,11 @@ final class StagedFile {
     this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
-  /** A new staged file in {@code dir} holding {@code initial}'s bytes (none when null). */
-  static StagedFile create(FusePath path, Path dir, InputStream initial) throws IOException {
+  /**
+   * A new staged file in {@code dir} holding {@code initial}'s bytes; an empty one (null) chunks
+   * its writes into {@code chunks} as they come.
+   */
+  static StagedFile create(FusePath path, Path dir, InputStream initial, ChunkStore chunks) throws IOException {
     Path temp = Files.createTempFile(dir, "staged-", "");
     try {
       if (initial != null) {
@@ -38,6 +51,10 @@ final class StagedFile {
       }
       StagedFile staged = new StagedFile(path, temp);
       staged.dirty = initial == null;
+      if (initial == null) {
+        staged.streamWriter = chunks.newWriter();
+        staged.stream = staged.streamWriter.begin();
+      }
       return staged;
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
@@ -92,11 +109,22 @@ final class StagedFile {
       channel.write(from, offset + from.position());
     }
     dirty = true;
+    if (stream != null) {
+      if (offset == streamed) {
+        stream.write(bytes, 0, size);
+        streamed += size;
+      } else {
+        stopStreaming();
+      }
+    }
     return size;
   }
 
   synchronized void truncate(long size) throws IOException {
     long current = channel.size();
+    if (size != current) {
+      stopStreaming();
+    }
     if (size < current) {
       channel.truncate(size);
     } else if (size > current) {
@@ -118,6 +146,27 @@ final class StagedFile {
 
   synchronized void delete() {
     deleted = true;
+  }
+
+  /**
+   * The content of the whole file as durable chunks, when it was written front to back; else null,
+   * and the caller uploads {@link #content()}. Either way, later writes are no longer streamed.
+   */
+  synchronized FileContent finishStreaming() throws IOException {
+    if (stream == null || streamed != channel.size()) {
+      stopStreaming();
+      return null;
+    }
+    CompletableFuture<FileContent> content = stream.finish();
+    streamWriter.flush(); // seals a small file's pack chunk, which completes its content
+    stopStreaming();
+    return content.join();
+  }
+
+  /** Drops the chunks streamed so far; unreferenced, they cost only space. */
+  private void stopStreaming() {
+    stream = null;
+    streamWriter = null;
   }
 
   /** The bytes as they are now, for an upload. */

@@ -1,5 +1,6 @@
 package dev.tusk.mount;
 
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.TuskClient;
 import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FileType;
@@ -408,7 +409,7 @@ final class TuskFs extends FuseStubFS {
           throw new Errno.FuseError(ErrorCodes.EISDIR(), path);
         }
         StagedFile fresh = StagedFile.create(
-            p, stagingDir, info == null ? null : chunks.reader(content(info)).stream());
+            p, stagingDir, info == null ? null : chunks.reader(content(info)).stream(), chunks);
         if (empty) {
           fresh.markDirty();
         }
@@ -448,7 +449,12 @@ final class TuskFs extends FuseStubFS {
     }
     FusePath p = file.path();
     try {
+      FileContent streamed = file.finishStreaming();
       writer.apply(p.repo(), p.ref(), upload -> {
+        if (streamed != null) {
+          upload.putContent(p.inner(), streamed.hash(), streamed.size(), dataRefs(streamed));
+          return;
+        }
         try (var in = file.content()) {
           upload.put(p.inner(), in, file.size());
         }
@@ -490,6 +496,18 @@ final class TuskFs extends FuseStubFS {
       }
     }
     return names;
+  }
+
+  private static List<dev.tusk.api.v1.DataRef> dataRefs(FileContent content) {
+    List<dev.tusk.api.v1.DataRef> refs = new ArrayList<>(content.refs().size());
+    for (DataRef ref : content.refs()) {
+      refs.add(dev.tusk.api.v1.DataRef.newBuilder()
+          .setChunk(UnsafeByteOperations.unsafeWrap(ref.chunk().digest()))
+          .setOffset(ref.offset())
+          .setLength(ref.length())
+          .build());
+    }
+    return refs;
   }
 
   private static FileContent content(FileInfo info) {

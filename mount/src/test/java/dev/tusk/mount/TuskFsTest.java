@@ -220,6 +220,43 @@ class TuskFsTest {
   }
 
   @Test
+  void filesWrittenFrontToBackOrNotGetTheHashOfTheirBytes() throws Exception {
+    byte[] big = random(5 << 20, 9);
+    daemon.put("data", "master", Map.of("/reference", big));
+    mount(writable());
+
+    calls.createFile("/data@master/streamed", big); // chunked by the mount as it is written
+    FuseFileInfo fi = FuseCalls.newFileInfo(FuseCalls.O_WRONLY);
+    assertThat(fs.create("/data@master/backwards", 0644, fi)).isZero();
+    int half = big.length / 2;
+    calls.write("/data@master/backwards", fi, half, java.util.Arrays.copyOfRange(big, half, big.length));
+    calls.write("/data@master/backwards", fi, 0, java.util.Arrays.copyOfRange(big, 0, half));
+    calls.flush("/data@master/backwards", fi);
+    calls.release("/data@master/backwards", fi);
+
+    String expected = daemon.client.inspectFile("data@master:/reference").getHash();
+    assertThat(daemon.client.inspectFile("data@master:/streamed").getHash()).isEqualTo(expected);
+    assertThat(daemon.client.inspectFile("data@master:/backwards").getHash()).isEqualTo(expected);
+    assertThat(calls.readAll("/data@master/streamed")).isEqualTo(big);
+  }
+
+  @Test
+  void theDaemonRefusesContentWhoseChunksAreNotStored() throws Exception {
+    daemon.client.createRepo("data", "", false);
+    var missing = dev.tusk.api.v1.DataRef.newBuilder()
+        .setChunk(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+        .setLength(3)
+        .build();
+    try (var upload = daemon.client.modifyFile("data", "master", "")) {
+      upload.putContent("/f", "0".repeat(64), 3, List.of(missing));
+      org.assertj.core.api.Assertions.assertThatThrownBy(upload::finish)
+          .isInstanceOfSatisfying(dev.tusk.api.TuskException.class,
+              e -> assertThat(e.code()).isEqualTo(dev.tusk.api.ErrorCode.INVALID_ARGUMENT))
+          .hasMessageContaining("is not in the store");
+    }
+  }
+
+  @Test
   void aFileBeingWrittenShowsItsBytesBeforeItIsClosed() throws Exception {
     daemon.put("data", "master", Map.of("/old", utf8("old")));
     mount(writable());

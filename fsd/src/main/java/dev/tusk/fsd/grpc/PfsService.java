@@ -224,6 +224,8 @@ final class PfsService extends PfsGrpc.PfsImplBase {
           case DELETE -> modification.delete(request.getDelete().getPath());
           case COPY -> modification.copy(request.getCopy().getSource(), request.getCopy().getPath());
           case MKDIR -> modification.makeDir(request.getMkdir().getPath());
+          case PUT_CONTENT -> modification.putContent(
+              request.getPutContent().getPath(), Protos.content(request.getPutContent()));
           default -> throw new PfsException(
               ErrorCode.INVALID_ARGUMENT, "Unknown ModifyFile operation " + request.getOpCase());
         }

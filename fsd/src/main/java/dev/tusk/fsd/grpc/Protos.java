@@ -2,7 +2,12 @@ package dev.tusk.fsd.grpc;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.tusk.api.ErrorCode;
+import dev.tusk.api.v1.PutContent;
+import dev.tusk.chunkstore.ChunkId;
 import dev.tusk.chunkstore.DataRef;
+import dev.tusk.chunkstore.FileContent;
+import dev.tusk.fsd.PfsException;
 import dev.tusk.api.v1.BranchInfo;
 import dev.tusk.api.v1.BranchRef;
 import dev.tusk.api.v1.CommitInfo;
@@ -19,6 +24,7 @@ import dev.tusk.fsd.store.RepoRecord;
 import dev.tusk.fsd.tree.Entry;
 import dev.tusk.fsd.tree.EntryType;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Records to protobuf messages and back: the only place that knows both. */
@@ -100,6 +106,22 @@ final class Protos {
       }
     }
     return info.build();
+  }
+
+  /** A client's claim of stored content; {@link FileContent} checks that its refs add up. */
+  static FileContent content(PutContent put) {
+    List<DataRef> refs = new ArrayList<>(put.getDataCount());
+    for (dev.tusk.api.v1.DataRef ref : put.getDataList()) {
+      if (ref.getChunk().size() != 32) {
+        throw new PfsException(ErrorCode.INVALID_ARGUMENT, "A data ref of " + put.getPath() + " names no chunk");
+      }
+      refs.add(new DataRef(ChunkId.fromDigest(ref.getChunk().toByteArray()), ref.getOffset(), ref.getLength()));
+    }
+    try {
+      return new FileContent(put.getHash(), put.getSizeBytes(), refs);
+    } catch (IllegalArgumentException e) {
+      throw new PfsException(ErrorCode.INVALID_ARGUMENT, "Content of " + put.getPath() + ": " + e.getMessage());
+    }
   }
 
   private static FileInfo.Builder fileBuilder(Entry entry, String commitId) {

@@ -64,6 +64,17 @@ public final class Modification {
     open.write(data, offset, length);
   }
 
+  /**
+   * Puts a file whose chunks the client stored itself (the mount does, so the bytes need not
+   * travel twice). Every chunk must be in the store already: nothing may point at missing data.
+   */
+  public void putContent(String path, FileContent content) throws IOException {
+    String normalized = TreePaths.normalize(path);
+    endFile();
+    pfs.checkStored(normalized, content);
+    changes.add(new TreeChange.PutFile(normalized, content));
+  }
+
   /** Removes a file, or a directory with everything in it. */
   public void delete(String path) throws IOException {
     String normalized = TreePaths.normalize(path);

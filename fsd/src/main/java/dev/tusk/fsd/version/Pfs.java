@@ -3,8 +3,11 @@ package dev.tusk.fsd.version;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tusk.api.ErrorCode;
+import dev.tusk.chunkstore.ChunkId;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.ContentReader;
+import dev.tusk.chunkstore.DataRef;
+import dev.tusk.chunkstore.FileContent;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.store.BranchKey;
 import dev.tusk.fsd.store.BranchRecord;
@@ -25,8 +28,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -344,6 +349,17 @@ public final class Pfs {
   }
 
   /** A reader of a file's bytes. */
+  /** Fails unless every chunk of {@code content} is in the store. */
+  void checkStored(String path, FileContent content) throws IOException {
+    Set<ChunkId> seen = new HashSet<>();
+    for (DataRef ref : content.refs()) {
+      if (seen.add(ref.chunk()) && !chunks.objects().exists(ref.chunk().objectKey())) {
+        throw new PfsException(
+            ErrorCode.INVALID_ARGUMENT, "Chunk " + ref.chunk() + " of " + path + " is not in the store");
+      }
+    }
+  }
+
   public ContentReader open(Entry file) {
     if (file.type() != EntryType.FILE) {
       throw new PfsException(ErrorCode.IS_A_DIRECTORY, file.path() + " is a directory");
