@@ -21,8 +21,13 @@ final class DaemonFixture implements AutoCloseable {
   final TuskClient client;
 
   DaemonFixture(Path dataDir) throws IOException {
+    this(dataDir, null);
+  }
+
+  /** A daemon keeping its chunks at {@code storeUrl} (null: under its data directory). */
+  DaemonFixture(Path dataDir, String storeUrl) throws IOException {
     this.dataDir = dataDir;
-    this.daemon = Daemon.start(new DaemonConfig(dataDir, "127.0.0.1:0", null, null));
+    this.daemon = Daemon.start(new DaemonConfig(dataDir, "127.0.0.1:0", storeUrl, null));
     this.channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.port()).usePlaintext().build();
     this.client = new TuskClient(channel);
   }

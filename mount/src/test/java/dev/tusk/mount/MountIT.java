@@ -220,6 +220,44 @@ class MountIT {
   }
 
   @Test
+  void allowOtherLetsOtherUsersReadAndOnlyThen() throws Exception {
+    assumeTrue(System.getProperty("user.name").equals("root"), "needs root to act as another user");
+    daemon.put("shared", "master", java.util.Map.of("/f", "shared".getBytes(StandardCharsets.UTF_8)));
+    // Another user must be able to walk to the mount points: not through the private temp dir.
+    Path open = Files.createTempDirectory(Path.of("/tmp"), "tusk-open-",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+    Path closed = Files.createTempDirectory(Path.of("/tmp"), "tusk-closed-",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+    try {
+      mount(new MountOptions(open, false, Set.of(), true, Duration.ofSeconds(1)));
+      mount(new MountOptions(closed, false, Set.of(), false, Duration.ofSeconds(1)));
+      String[] asNobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat"};
+
+      assertThat(run(temp, concat(asNobody, open.resolve("shared@master/f").toString()))).isEqualTo("shared");
+      Process refused = new ProcessBuilder(concat(asNobody, closed.resolve("shared@master/f").toString()))
+          .redirectErrorStream(true).start();
+      String out = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(refused.waitFor()).isNotZero();
+      assertThat(out).contains("Permission denied");
+    } finally {
+      for (TuskMount mount : mounts) {
+        mount.close();
+      }
+      mounts.clear();
+      Files.deleteIfExists(open);
+      Files.deleteIfExists(closed);
+    }
+  }
+
+  private static String[] concat(String[] head, String last) {
+    String[] all = Arrays.copyOf(head, head.length + 1);
+    all[head.length] = last;
+    return all;
+  }
+
+  @Test
   void unmountLeavesAnEmptyDirectory() throws Exception {
     daemon.put("u", "master", java.util.Map.of("/a", "a".getBytes(StandardCharsets.UTF_8)));
     Path mnt = mount(options("mnt"));

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * whole test run and stops when the run ends. Failsafe names the jar in the system property {@value
  * #JAR_PROPERTY} and a directory for the server's log in {@value #DIR_PROPERTY}.
  */
-final class S3ProxyServer implements AutoCloseable {
+public final class S3ProxyServer implements AutoCloseable {
   static final String JAR_PROPERTY = "tusk.s3proxy.jar";
   static final String DIR_PROPERTY = "tusk.s3proxy.dir";
   static final String IDENTITY = "tusk-identity";
@@ -187,19 +187,19 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   /** The server's base URL, e.g. {@code http://127.0.0.1:40123}. */
-  URI endpoint() {
+  public URI endpoint() {
     return endpoint;
   }
 
   /** Creates a new, empty bucket and returns its name. */
-  String createBucket() {
+  public String createBucket() {
     String bucket = "tusk-it-" + buckets.incrementAndGet();
     admin.createBucket(b -> b.bucket(bucket));
     return bucket;
   }
 
   /** A store URL for {@code bucket} and {@code prefix} (may be empty) on this server. */
-  String url(String bucket, String prefix) {
+  public String url(String bucket, String prefix) {
     return url(bucket, prefix, CREDENTIAL);
   }
 
@@ -238,7 +238,7 @@ final class S3ProxyServer implements AutoCloseable {
    * the reason, except under CI ({@code CI=true}), where it fails: a green CI run must mean s3proxy
    * really ran.
    */
-  static final class Extension implements TestInstancePreConstructCallback, ParameterResolver {
+  public static final class Extension implements TestInstancePreConstructCallback, ParameterResolver {
 
     /** The outcome of starting the server, kept in the root store; closed when the run ends. */
     private record Started(S3ProxyServer server, String problem) implements AutoCloseable {
