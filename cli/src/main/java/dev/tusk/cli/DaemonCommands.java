@@ -11,17 +11,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -126,13 +121,38 @@ final class DaemonCommands {
     }
   }
 
+  /** Where {@code tusk up} mounts the repos, if anywhere. */
+  static final class MountOption {
+    @Option(
+        names = "--mount",
+        paramLabel = "DIR",
+        description = "Mount every repo here, in the background (default: ./pfs).")
+    Path dir = Path.of("pfs");
+
+    @Option(names = "--no-mount", description = "Start only the daemon.")
+    boolean none;
+
+    boolean enabled() {
+      return !none;
+    }
+
+    Path dir() {
+      return dir.toAbsolutePath().normalize();
+    }
+  }
+
   @Command(
       name = "up",
-      description = "Start the daemon in the background, unless it is running; wait until it answers.")
+      description = {
+        "Start the daemon in the background, unless it is running, and wait until it answers;",
+        "then mount every repo at ./pfs (--mount DIR, --no-mount), also in the background."
+      })
   static final class Up implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Mixin ServerOptions server = new ServerOptions();
+
+    @Mixin MountOption mount = new MountOption();
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -143,11 +163,20 @@ final class DaemonCommands {
         throw new IllegalArgumentException("tusk up needs a fixed port to find the daemon: --listen HOST:PORT");
       }
       Path dir = Files.createDirectories(config.dataDir());
-      Optional<ProcessHandle> running = running(dir);
+      Optional<ProcessHandle> running = pidFile(dir).running();
       if (running.isPresent()) {
         io.out().println("tusk daemon already running (pid " + running.get().pid() + ", data " + dir + ")");
-        return 0;
+      } else {
+        start(io, config, listen, dir);
       }
+      if (mount.enabled()) {
+        BackgroundMount.start(io, dir, listen.toString(), mount.dir());
+      }
+      return 0;
+    }
+
+    private void start(Io io, DaemonConfig config, HostPort listen, Path dir)
+        throws IOException, InterruptedException {
       Path log = dir.resolve(LOG_FILE);
       ProcessBuilder builder = new ProcessBuilder(command(config))
           .redirectErrorStream(true)
@@ -156,20 +185,15 @@ final class DaemonCommands {
       putOrRemove(builder.environment(), METADATA_ENV, config.metadataUrl());
       Process process = builder.start();
       process.getOutputStream().close();
-      writePidFile(dir, process.toHandle());
+      pidFile(dir).write(process.toHandle());
       awaitAnswer(process, listen, log, dir);
       io.out().println("tusk daemon started (pid " + process.pid() + ") on " + config.listen()
           + ", data " + dir + ", log " + log);
-      return 0;
     }
 
-    private List<String> command(DaemonConfig config) {
-      String java = ProcessHandle.current().info().command()
-          .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      List<String> command = List.of(
-          java, "-cp", System.getProperty("java.class.path"), Tusk.class.getName(), "daemon",
-          "--data", config.dataDir().toString(), "--listen", config.listen());
-      return command;
+    private static List<String> command(DaemonConfig config) {
+      return PidFile.tuskCommand(List.of(
+          "daemon", "--data", config.dataDir().toString(), "--listen", config.listen()));
     }
 
     private static void putOrRemove(Map<String, String> env, String name, String value) {
@@ -221,20 +245,9 @@ final class DaemonCommands {
         return false;
       }
     }
-
-    private static String lastLine(Path log) {
-      try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
-        return lines.filter(line -> !line.isBlank())
-            .reduce((first, second) -> second)
-            .map(line -> ": " + line.strip())
-            .orElse("");
-      } catch (IOException | UncheckedIOException e) {
-        return "";
-      }
-    }
   }
 
-  @Command(name = "down", description = "Stop the daemon that 'tusk up' started.")
+  @Command(name = "down", description = "Stop the mount and the daemon that 'tusk up' started.")
   static final class Down implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -244,72 +257,29 @@ final class DaemonCommands {
     public Integer call() throws IOException, InterruptedException {
       Io io = ((Tusk) spec.root().userObject()).io();
       Path dir = data.resolve(io);
-      Optional<ProcessHandle> running = running(dir);
-      if (running.isEmpty()) {
-        io.out().println("no tusk daemon running (data " + dir + ")");
-        return 0;
-      }
-      ProcessHandle process = running.get();
-      process.destroy(); // SIGTERM: the daemon's shutdown hook closes it cleanly
-      if (!exited(process, STOP_TIMEOUT_SECONDS)) {
-        process.destroyForcibly();
-        if (!exited(process, 5)) {
-          throw new IllegalStateException("cannot stop the daemon (pid " + process.pid() + ")");
-        }
-      }
-      Files.deleteIfExists(dir.resolve(PID_FILE));
-      io.out().println("tusk daemon stopped (pid " + process.pid() + ")");
+      BackgroundMount.stop(io, dir);
+      // SIGTERM: the daemon's shutdown hook closes it cleanly.
+      Optional<Long> stopped = pidFile(dir).stop(STOP_TIMEOUT_SECONDS);
+      io.out().println(stopped.isPresent()
+          ? "tusk daemon stopped (pid " + stopped.get() + ")"
+          : "no tusk daemon running (data " + dir + ")");
       return 0;
     }
+  }
 
-    private static boolean exited(ProcessHandle process, long seconds) throws InterruptedException {
-      try {
-        process.onExit().get(seconds, TimeUnit.SECONDS);
-        return true;
-      } catch (TimeoutException e) {
-        return false;
-      } catch (ExecutionException e) {
-        return !process.isAlive();
-      }
+  /** ": <the log's last line>", or nothing: for one-line errors that point at a log. */
+  static String lastLine(Path log) {
+    try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      return lines.filter(line -> !line.isBlank())
+          .reduce((first, second) -> second)
+          .map(line -> ": " + line.strip())
+          .orElse("");
+    } catch (IOException | UncheckedIOException e) {
+      return "";
     }
   }
 
-  /**
-   * Records a daemon as {@code <pid> <start time in epoch millis>}: the start time tells the daemon
-   * from a later process that reuses its pid.
-   */
-  static void writePidFile(Path dir, ProcessHandle process) throws IOException {
-    long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-    Files.writeString(dir.resolve(PID_FILE), process.pid() + " " + started + "\n");
-  }
-
-  /**
-   * The daemon that {@code tusk up} started for a data directory, if it is still alive. A pid file
-   * that names a dead process, or a process started at another time (the pid was reused), is
-   * removed.
-   */
-  static Optional<ProcessHandle> running(Path dir) throws IOException {
-    Path pidFile = dir.resolve(PID_FILE);
-    long pid;
-    long started;
-    try {
-      String[] fields = Files.readString(pidFile).strip().split(" ");
-      pid = Long.parseLong(fields[0]);
-      started = fields.length > 1 ? Long.parseLong(fields[1]) : 0;
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (NumberFormatException e) {
-      Files.deleteIfExists(pidFile);
-      return Optional.empty();
-    }
-    Optional<ProcessHandle> process = ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        .filter(p -> started == 0 || p.info().startInstant()
-            .map(instant -> instant.toEpochMilli() == started)
-            .orElse(true));
-    if (process.isEmpty()) {
-      Files.deleteIfExists(pidFile);
-    }
-    return process;
+  static PidFile pidFile(Path dataDir) {
+    return new PidFile(dataDir.resolve(PID_FILE));
   }
 }

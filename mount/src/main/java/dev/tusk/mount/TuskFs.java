@@ -12,6 +12,7 @@ import dev.tusk.chunkstore.FileContent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,6 +49,7 @@ final class TuskFs extends FuseStubFS {
   private final Path stagingDir;
   private final long uid;
   private final long gid;
+  private final Instant mounted = Instant.now();
   private final AtomicLong nextHandle = new AtomicLong(1);
   /** Open files: a {@link ContentReader} of a commit's file, or a {@link StagedFile}. */
   private final Map<Long, Object> handles = new ConcurrentHashMap<>();
@@ -90,7 +92,7 @@ final class TuskFs extends FuseStubFS {
     return call("getattr", path, () -> {
       FusePath p = FusePath.parse(path);
       if (p.isRoot()) {
-        fillDir(stat, 0, 0, false);
+        fillDir(stat, mounted.getEpochSecond(), mounted.getNano(), false);
         return 0;
       }
       StagedFile file = staged.get(path);
@@ -207,13 +209,8 @@ final class TuskFs extends FuseStubFS {
   @Override
   public int release(String path, FuseFileInfo fi) {
     return call("release", path, () -> {
-      Object handle = handles.remove(fi.fh.get());
-      if (handle instanceof StagedFile file && file.released()) {
-        try {
-          upload(file);
-        } finally {
-          unstage(file);
-        }
+      if (handles.remove(fi.fh.get()) instanceof StagedFile file) {
+        release(file);
       }
       return 0;
     });
