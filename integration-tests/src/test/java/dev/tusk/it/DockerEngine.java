@@ -384,7 +384,7 @@ public final class DockerEngine implements AutoCloseable {
   }
 
   /**
-   * {@code docker run --rm --network none --name <unique> <runArgs>} with {@link
+   * {@code docker run --rm --pull never --network none --name <unique> <runArgs>} with {@link
    * #DEFAULT_RUN_TIMEOUT}; {@code runArgs} are options, then the image and the command.
    */
   public Result run(List<String> runArgs) throws IOException, InterruptedException {
@@ -392,8 +392,9 @@ public final class DockerEngine implements AutoCloseable {
   }
 
   /**
-   * {@code docker run --rm --network none --name <unique> <runArgs>}, waiting at most {@code
-   * timeout}; a container still running then is removed and an {@link IOException} thrown. A
+   * {@code docker run --rm --pull never --network none --name <unique> <runArgs>}, waiting at most
+   * {@code timeout}; a container still running then is removed and an {@link IOException} thrown.
+   * Images must be local: no registry is reachable, and a pull would only wait for DNS to fail. A
    * non-zero exit code comes back in the result: 125 means Docker could not run the container (the
    * result then carries the tail of the daemon's log), 126 and 127 that the command could not run.
    */
@@ -401,7 +402,8 @@ public final class DockerEngine implements AutoCloseable {
       throws IOException, InterruptedException {
     String name = "tusk-it-" + ProcessHandle.current().pid() + "-" + containers.incrementAndGet();
     List<String> args =
-        new ArrayList<>(List.of("run", "--rm", "--network", "none", "--name", name));
+        new ArrayList<>(
+            List.of("run", "--rm", "--pull", "never", "--network", "none", "--name", name));
     args.addAll(runArgs);
     try {
       Result result = docker(timeout, args);

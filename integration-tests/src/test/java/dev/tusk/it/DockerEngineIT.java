@@ -146,6 +146,16 @@ class DockerEngineIT {
     assertThat(left.stdoutUtf8()).isEmpty();
   }
 
+  @Test
+  void aMissingImageFailsFastWithTheDaemonsLog() throws Exception {
+    DockerEngine.Result result =
+        engine.run(Duration.ofSeconds(30), args("tusk-test/no-such-image:0", "true"));
+
+    assertThat(result.exitCode()).isEqualTo(125);
+    assertThat(result.stderr()).contains("No such image");
+    assertThat(result.toString()).contains("dockerd log");
+  }
+
   private static void requireRoot() throws IOException {
     boolean root = Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     if (!root && System.getenv("CI") != null && !"false".equalsIgnoreCase(System.getenv("CI"))) {
