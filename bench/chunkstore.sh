@@ -40,6 +40,9 @@ head -c 1G /dev/urandom > "$work/a"
 cp "$work/a" "$work/b"
 head -c 1M /dev/urandom |
   dd of="$work/b" bs=512K seek=$((size / 2 / 524288 - 1)) count=2 iflag=fullblock conv=notrunc status=none
+# Write the 2 GiB of inputs back now: left dirty, the kernel flushes them 30 s later, in the middle
+# of whichever measurement runs then, competing with its fsyncs.
+sync
 
 log "restic: init, back up the file, back up the edited copy"
 export RESTIC_PASSWORD=tusk-bench RESTIC_REPOSITORY="$work/restic" RESTIC_CACHE_DIR="$work/restic-cache"

@@ -81,7 +81,8 @@ public final class ChunkStore implements AutoCloseable {
   /**
    * Stores {@code chunk} under its id, hashing and uploading on the I/O pool. Waits first while too
    * many bytes are already in flight, so a fast producer cannot fill the heap. The array must not be
-   * changed afterwards.
+   * changed afterwards. The chunk is readable once the future completes, durable once a later
+   * {@link #sync()} returns.
    */
   public CompletableFuture<ChunkId> write(byte[] chunk) throws IOException {
     checkOpen();
@@ -99,6 +100,16 @@ public final class ChunkStore implements AutoCloseable {
       inFlightBytes.release(length);
       throw e;
     }
+  }
+
+  /**
+   * A durability barrier: when it returns, every chunk whose {@link #write} future completed before
+   * this call began is durable in the backend. {@link ContentWriter#flush()} calls it; record
+   * nothing that points at chunks before it returns.
+   */
+  public void sync() throws IOException {
+    checkOpen();
+    objects.sync();
   }
 
   /**
@@ -162,7 +173,8 @@ public final class ChunkStore implements AutoCloseable {
     ChunkId id = ChunkId.of(chunk);
     if (known.getIfPresent(id) == null) {
       try {
-        objects.putIfAbsent(id.objectKey(), chunk);
+        // Unsynced: one barrier per flush, not an fsync'd directory per chunk (see sync()).
+        objects.putIfAbsentUnsynced(id.objectKey(), chunk);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot store chunk " + id + " in " + objects, e);
       }

@@ -35,9 +35,14 @@ public record ChunkStoreConfig(
   }
 
   /**
-   * Defaults sized to the heap: a quarter of it for the memory cache, 8 threads, 32 chunks (about
-   * 20 MB) of read-ahead, which doubled first reads over 8 in bench/chunkstore.sh, and 16 max-size
-   * chunks in flight (64 MiB), no disk cache.
+   * Defaults sized to the heap: a quarter of it for the memory cache, 32 I/O threads, 32 chunks
+   * (about 20 MB) of read-ahead, which doubled first reads over 8 in bench/chunkstore.sh, and 16
+   * max-size chunks in flight (64 MiB), no disk cache.
+   *
+   * <p>32 threads, not 8, because on a local disk each chunk's fsync waits for a journal commit,
+   * and ext4 folds concurrent fsyncs into one: writing 2048 chunk files with an fsync each ran at
+   * 330-400 MiB/s from 8 threads, 460-550 from 16 and 600-800 from 32 (the same run). Threads
+   * waiting on the disk or the network cost no CPU, and the bytes in flight stay bounded.
    */
   public static ChunkStoreConfig defaults() {
     Chunker chunker = Chunker.DEFAULT;
@@ -46,7 +51,7 @@ public record ChunkStoreConfig(
         Runtime.getRuntime().maxMemory() / 4,
         Optional.empty(),
         10L << 30,
-        8,
+        32,
         16 * chunker.maxSize(),
         32);
   }

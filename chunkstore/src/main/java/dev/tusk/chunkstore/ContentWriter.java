@@ -163,7 +163,7 @@ public final class ContentWriter implements AutoCloseable {
 
   /**
    * Seals the current pack of small files and waits until every chunk written so far is durable in
-   * the backend.
+   * the backend: stored, then made durable by one {@link ChunkStore#sync()} barrier for them all.
    */
   public void flush() throws IOException {
     sealPack();
@@ -177,6 +177,7 @@ public final class ContentWriter implements AutoCloseable {
     } catch (ExecutionException e) {
       throw ChunkStore.unwrap(e.getCause(), store);
     }
+    store.sync();
   }
 
   /** Same as {@link #flush()}. */

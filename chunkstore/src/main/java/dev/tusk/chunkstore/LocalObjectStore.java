@@ -1,6 +1,7 @@
 package dev.tusk.chunkstore;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,8 +10,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
 /**
@@ -20,29 +35,76 @@ import java.util.stream.Stream;
  * put-if-absent) into place, and the directory is fsynced: a reader sees the old object or the whole
  * new one, and a crash never leaves a half-written object under its key. Temporary names contain
  * {@code '~'}, which keys cannot, so listings never show them.
+ *
+ * <p>{@link #putIfAbsentUnsynced} (chunks, ~2000 per GiB) does the same but leaves the directory
+ * fsync to the next {@link #sync()}, which fsyncs each directory changed since the last barrier
+ * once: the file's own fsync still comes before its link, so an object is never visible without
+ * all its bytes, and a crash before the barrier can only lose the entry, which nothing durable
+ * points at yet. The barrier fsyncs the directories in parallel: ext4 folds concurrent fsyncs
+ * into one journal commit, where one after the other each waits for its own (0.14-0.76 s for the
+ * 256 fan-out directories of a 1 GiB ingest, against 0.02-0.05 s in parallel).
  */
 final class LocalObjectStore implements ObjectStore {
   private static final char TEMP_MARK = '~';
+  private static final int SYNC_THREADS = 16;
+
+  /** Flushes a directory's entries to disk; a seam so that tests can see which and when. */
+  interface DirectorySync {
+    void sync(Path dir) throws IOException;
+  }
 
   private final Path root;
-  private final boolean syncDirectories;
+  private final DirectorySync directorySync;
+  /** Directories with entries that the next {@link #sync()} must make durable. */
+  private final Set<Path> unsyncedDirectories = ConcurrentHashMap.newKeySet();
+  /**
+   * Held shared from marking a directory unsynced until the link is made, and exclusively while a
+   * barrier takes the set: so a barrier that misses a directory began before its link existed, and
+   * no caller can have seen that link before the barrier began.
+   */
+  private final ReentrantReadWriteLock linking = new ReentrantReadWriteLock();
+  /** One barrier at a time: a barrier returns only after any earlier one's fsyncs are done. */
+  private final Lock barrier = new ReentrantLock();
+  /** Runs a barrier's directory fsyncs; its threads exit when idle. */
+  private final ThreadPoolExecutor syncPool;
 
   LocalObjectStore(Path root) throws IOException {
+    this(
+        root,
+        // Directory fsync is a POSIX notion; in-memory test filesystems have no directory channels.
+        root.getFileSystem() == FileSystems.getDefault() ? LocalObjectStore::fsyncDirectory : dir -> {});
+  }
+
+  LocalObjectStore(Path root, DirectorySync directorySync) throws IOException {
     this.root = Files.createDirectories(root);
-    // Directory fsync is a POSIX notion; in-memory test filesystems have no directory channels.
-    this.syncDirectories = root.getFileSystem() == FileSystems.getDefault();
+    this.directorySync = directorySync;
+    AtomicInteger threads = new AtomicInteger();
+    this.syncPool =
+        new ThreadPoolExecutor(
+            SYNC_THREADS,
+            SYNC_THREADS,
+            10,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread = new Thread(runnable, "tusk-local-sync-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    syncPool.allowCoreThreadTimeOut(true);
   }
 
   @Override
   public void put(String key, byte[] data) throws IOException {
     Path target = resolve(key);
+    syncAll(createDirectories(target.getParent()));
     Path temp = writeTemp(target, data);
     try {
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);
     }
-    syncDirectory(target.getParent());
+    directorySync.sync(target.getParent());
   }
 
   @Override
@@ -51,6 +113,7 @@ final class LocalObjectStore implements ObjectStore {
     if (Files.exists(target)) {
       return false;
     }
+    syncAll(createDirectories(target.getParent()));
     Path temp = writeTemp(target, data);
     try {
       Files.createLink(target, temp); // atomic, and fails if another writer got there first
@@ -59,8 +122,98 @@ final class LocalObjectStore implements ObjectStore {
     } finally {
       Files.deleteIfExists(temp);
     }
-    syncDirectory(target.getParent());
+    directorySync.sync(target.getParent());
     return true;
+  }
+
+  @Override
+  public boolean putIfAbsentUnsynced(String key, byte[] data) throws IOException {
+    Path target = resolve(key);
+    Path dir = target.getParent();
+    Path temp = null;
+    if (!Files.exists(target)) {
+      if (!Files.isDirectory(dir)) {
+        linking.readLock().lock();
+        try {
+          unsyncedDirectories.addAll(createDirectories(dir));
+        } finally {
+          linking.readLock().unlock();
+        }
+      }
+      temp = writeTemp(target, data);
+    }
+    linking.readLock().lock();
+    try {
+      // Marked even when the object was already there: it may be another writer's unsynced link.
+      unsyncedDirectories.add(dir);
+      if (temp == null) {
+        return false;
+      }
+      Files.createLink(target, temp);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } finally {
+      linking.readLock().unlock();
+      if (temp != null) {
+        Files.deleteIfExists(temp);
+      }
+    }
+  }
+
+  @Override
+  public void sync() throws IOException {
+    barrier.lock();
+    try {
+      List<Path> dirs;
+      linking.writeLock().lock();
+      try {
+        dirs = new ArrayList<>(unsyncedDirectories);
+        unsyncedDirectories.clear();
+      } finally {
+        linking.writeLock().unlock();
+      }
+      syncInParallel(dirs);
+    } finally {
+      barrier.unlock();
+    }
+  }
+
+  /** Fsyncs every directory; those that failed or never ran stay for the next barrier to retry. */
+  private void syncInParallel(List<Path> dirs) throws IOException {
+    List<Future<?>> syncs = new ArrayList<>(dirs.size());
+    try {
+      for (Path dir : dirs) {
+        syncs.add(
+            syncPool.submit(
+                () -> {
+                  directorySync.sync(dir);
+                  return null;
+                }));
+      }
+    } catch (RuntimeException e) { // rejected: the store is closed
+      syncs.forEach(sync -> sync.cancel(false));
+      unsyncedDirectories.addAll(dirs);
+      throw new IOException("Cannot sync " + this + ": " + e.getMessage(), e);
+    }
+    IOException failure = null;
+    for (int i = 0; i < syncs.size(); i++) {
+      try {
+        syncs.get(i).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        unsyncedDirectories.addAll(dirs.subList(i, dirs.size()));
+        throw new InterruptedIOException("Interrupted while syncing " + this);
+      } catch (ExecutionException e) {
+        unsyncedDirectories.add(dirs.get(i));
+        if (failure == null) {
+          failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   @Override
@@ -109,7 +262,9 @@ final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    syncPool.shutdownNow(); // only barriers submit to it, and a closed store has none running
+  }
 
   @Override
   public String toString() {
@@ -131,8 +286,28 @@ final class LocalObjectStore implements ObjectStore {
     return key.toString();
   }
 
+  /**
+   * Creates {@code dir} and its missing ancestors, and returns the directories whose entries that
+   * changed: the parents of those it created, which must be fsynced too.
+   */
+  private static List<Path> createDirectories(Path dir) throws IOException {
+    List<Path> changed = new ArrayList<>();
+    for (Path missing = dir; missing != null && !Files.isDirectory(missing); missing = missing.getParent()) {
+      changed.add(missing.getParent());
+    }
+    if (!changed.isEmpty()) {
+      Files.createDirectories(dir);
+    }
+    return changed;
+  }
+
+  private void syncAll(List<Path> dirs) throws IOException {
+    for (Path dir : dirs) {
+      directorySync.sync(dir);
+    }
+  }
+
   private Path writeTemp(Path target, byte[] data) throws IOException {
-    Files.createDirectories(target.getParent());
     Path temp = target.resolveSibling(target.getFileName().toString() + TEMP_MARK + UUID.randomUUID());
     try (FileChannel channel =
         FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -148,11 +323,9 @@ final class LocalObjectStore implements ObjectStore {
     return temp;
   }
 
-  private void syncDirectory(Path dir) throws IOException {
-    if (syncDirectories) {
-      try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-        channel.force(true);
-      }
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
     }
   }
 }

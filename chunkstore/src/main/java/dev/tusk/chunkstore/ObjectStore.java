@@ -25,6 +25,30 @@ public interface ObjectStore extends AutoCloseable {
    */
   boolean putIfAbsent(String key, byte[] data) throws IOException;
 
+  /**
+   * Like {@link #putIfAbsent}, and readable as soon as it returns, but durable only once a later
+   * {@link #sync()} returns: for writing many objects (a batch of chunks) whose durability then
+   * costs one barrier instead of one per object. A crash before the barrier may lose the object,
+   * never leave wrong bytes under its key.
+   *
+   * <p>The default is {@link #putIfAbsent}, durable at once, which suits backends whose writes are
+   * durable on return (S3, Azure Blob, memory) and keeps decorators that do not forward this method
+   * correct.
+   *
+   * @return whether this call created the object
+   */
+  default boolean putIfAbsentUnsynced(String key, byte[] data) throws IOException {
+    return putIfAbsent(key, data);
+  }
+
+  /**
+   * A durability barrier: when it returns, every object that {@link #putIfAbsentUnsynced} wrote, or
+   * reported as already there, before this call began is durable. Call it before recording anything
+   * that points at those objects. The default does nothing, for backends whose writes are durable
+   * on return.
+   */
+  default void sync() throws IOException {}
+
   /** The whole object. */
   byte[] get(String key) throws IOException;
 

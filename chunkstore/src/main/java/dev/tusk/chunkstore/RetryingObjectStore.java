@@ -52,6 +52,19 @@ final class RetryingObjectStore implements ObjectStore {
   }
 
   @Override
+  public boolean putIfAbsentUnsynced(String key, byte[] data) throws IOException {
+    return retry("put " + key, () -> delegate.putIfAbsentUnsynced(key, data));
+  }
+
+  @Override
+  public void sync() throws IOException {
+    retry("sync", () -> {
+      delegate.sync();
+      return null;
+    });
+  }
+
+  @Override
   public byte[] get(String key) throws IOException {
     return retry("get " + key, () -> delegate.get(key));
   }

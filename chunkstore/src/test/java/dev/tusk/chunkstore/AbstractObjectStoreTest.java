@@ -103,6 +103,60 @@ public abstract class AbstractObjectStoreTest {
   }
 
   @Test
+  void anUnsyncedPutIsReadableAtOnceAndAfterTheBarrier() throws Exception {
+    byte[] data = random(300_000, 3);
+    assertThat(store.putIfAbsentUnsynced("chunks/ab/unsynced", data)).isTrue();
+    assertThat(store.get("chunks/ab/unsynced")).isEqualTo(data);
+    assertThat(store.exists("chunks/ab/unsynced")).isTrue();
+    assertThat(keys("chunks/")).containsExactly("chunks/ab/unsynced");
+    store.sync();
+    assertThat(store.get("chunks/ab/unsynced")).isEqualTo(data);
+  }
+
+  @Test
+  void anUnsyncedPutWritesOnlyTheFirstTime() throws Exception {
+    assertThat(store.putIfAbsentUnsynced("k", bytes("first"))).isTrue();
+    assertThat(store.putIfAbsentUnsynced("k", bytes("second"))).isFalse();
+    assertThat(store.putIfAbsent("k", bytes("third"))).isFalse();
+    store.put("p", bytes("durable"));
+    assertThat(store.putIfAbsentUnsynced("p", bytes("again"))).isFalse();
+    store.sync();
+    assertThat(store.get("k")).isEqualTo(bytes("first"));
+    assertThat(store.get("p")).isEqualTo(bytes("durable"));
+  }
+
+  @Test
+  void concurrentUnsyncedPutsHaveExactlyOneWinner() throws Exception {
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Callable<Boolean>> calls = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        byte[] data = bytes("writer-" + i);
+        calls.add(() -> store.putIfAbsentUnsynced("race", data));
+      }
+      long winners = 0;
+      for (Future<Boolean> f : pool.invokeAll(calls)) {
+        winners += f.get() ? 1 : 0;
+      }
+      store.sync();
+      assertThat(winners).isEqualTo(1);
+      assertThat(new String(store.get("race"), StandardCharsets.UTF_8)).startsWith("writer-");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBarrierWithNothingWrittenSucceeds() throws Exception {
+    store.sync();
+    store.put("d", bytes("v"));
+    store.sync();
+    store.sync();
+    assertThat(store.get("d")).isEqualTo(bytes("v"));
+  }
+
+  @Test
   void getOfAMissingKeyIsNoSuchFile() {
     assertThatThrownBy(() -> store.get("missing/key"))
         .isInstanceOf(NoSuchFileException.class)

@@ -201,4 +201,30 @@ class ChunkStoreTest {
       assertThatThrownBy(writer::flush).hasMessageContaining("disk on fire");
     }
   }
+
+  @Test
+  void aFlushEndsWithOneBarrierAfterEveryChunkIsStored() throws IOException {
+    FaultyObjectStore recording = new FaultyObjectStore();
+    try (ChunkStore counted = new ChunkStore(recording, ChunkStoreConfig.defaults().withChunker(SMALL))) {
+      ContentWriter writer = counted.newWriter();
+      writer.write(new ByteArrayInputStream(random(200_000, 7)));
+      writer.write(new ByteArrayInputStream(random(100, 8)));
+      writer.flush();
+      List<String> events = recording.events;
+      assertThat(events).hasSizeGreaterThan(10);
+      assertThat(events.subList(0, events.size() - 1)).allMatch(event -> event.startsWith("put "));
+      assertThat(events.get(events.size() - 1)).isEqualTo("sync");
+    }
+  }
+
+  @Test
+  void aFailingBarrierFailsTheFlush() throws IOException {
+    FaultyObjectStore broken = new FaultyObjectStore();
+    broken.syncFailure = "fsync failed";
+    try (ChunkStore failing = new ChunkStore(broken, ChunkStoreConfig.defaults().withChunker(SMALL))) {
+      ContentWriter writer = failing.newWriter();
+      writer.write(new ByteArrayInputStream(random(50_000, 9)));
+      assertThatThrownBy(writer::flush).hasMessageContaining("fsync failed");
+    }
+  }
 }

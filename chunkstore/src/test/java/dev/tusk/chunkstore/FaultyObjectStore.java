@@ -1,15 +1,23 @@
 package dev.tusk.chunkstore;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-/** An in-memory store that fails on demand: the next N calls transiently, or every call for good. */
+/**
+ * An in-memory store that fails on demand: the next N calls transiently, or every call for good;
+ * it records the order of unsynced puts and barriers.
+ */
 final class FaultyObjectStore implements ObjectStore {
   final InMemoryObjectStore delegate = new InMemoryObjectStore();
   final AtomicInteger transientFailures = new AtomicInteger();
   final AtomicInteger calls = new AtomicInteger();
   volatile String permanentFailure;
+  volatile String syncFailure;
+  /** "put KEY" for each unsynced put and "sync" for each barrier, in order. */
+  final List<String> events = new CopyOnWriteArrayList<>();
 
   private void maybeFail(String key) throws IOException {
     calls.incrementAndGet();
@@ -31,6 +39,21 @@ final class FaultyObjectStore implements ObjectStore {
   public boolean putIfAbsent(String key, byte[] data) throws IOException {
     maybeFail(key);
     return delegate.putIfAbsent(key, data);
+  }
+
+  @Override
+  public boolean putIfAbsentUnsynced(String key, byte[] data) throws IOException {
+    maybeFail(key);
+    events.add("put " + key);
+    return delegate.putIfAbsentUnsynced(key, data);
+  }
+
+  @Override
+  public void sync() throws IOException {
+    if (syncFailure != null) {
+      throw new IOException(syncFailure);
+    }
+    events.add("sync");
   }
 
   @Override
