@@ -68,6 +68,7 @@ mkdir -p "$work/logs" "$work/mnt"
 # ---- processes and mounts, all undone at exit ----
 declare -A owner=() # mount point -> pid of the process serving it
 pids=()             # every background process started, in order
+declare -A name_of=() # pid -> the name its output goes under (logs/NAME.log)
 # is_mounted DIR: whether DIR is a mount point now (from mountinfo: no call into the FUSE process)
 is_mounted() { awk -v d="$1" '$5 == d { found = 1 } END { exit !found }' /proc/self/mountinfo; }
 # ours PID: whether PID is still a child of this shell (so never someone else's reused pid)
@@ -84,7 +85,8 @@ stop() {
       sleep 0.1
     done
     if alive "$pid"; then
-      log "pid $pid did not stop: SIGKILL"
+      log "${name_of[$pid]:-pid $pid} (pid $pid) did not stop within ${2:-30} s of SIGTERM: SIGKILL; its log ends:"
+      tail -n 5 "$work/logs/${name_of[$pid]:-none}".{out,log} >&2 2> /dev/null || true
       kill -9 "$pid" 2> /dev/null || true
     fi
   fi
@@ -131,6 +133,7 @@ start() {
   "$@" > "$work/logs/$name.out" 2> "$work/logs/$name.log" &
   pid=$!
   pids+=("$pid")
+  name_of[$pid]=$name
 }
 # start_fuse NAME DIR CMD...: runs a FUSE process serving DIR, waits until DIR is mounted and, for
 # tusk, until it printed "mounted"; sets pid
@@ -271,6 +274,9 @@ s3_store() {
 }
 mount_cfs() { # mount_cfs DIR [ro]
   start_fuse cfs "$1" "$cfs" "$1" -f -o "$fuse_opts${2:+,$2}"
+  # After the first request: the kernel caps read-ahead at what FUSE's INIT reply says (128 KiB
+  # from libfuse2), and the mount shows in mountinfo before that reply.
+  stat "$1" > /dev/null
   echo "$read_ahead_kb" > "$(bdi "$1")/read_ahead_kb"
 }
 mount_s3fs() { # mount_s3fs DIR: the plain bucket, s3fs's defaults otherwise
@@ -494,3 +500,6 @@ figure_cold_read
 figure_first_access
 figure_write
 figure_memory
+
+log "stopping the servers"
+for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[i]}" 60; done
