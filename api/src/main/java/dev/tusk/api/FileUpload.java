@@ -38,6 +38,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class FileUpload implements AutoCloseable {
   /** The most file data one message carries. */
   public static final int MESSAGE_BYTES = 1 << 20;
+  /**
+   * The most file data one {@code PutFiles} message carries: under half a G1 region of a 1 GiB
+   * daemon (1 MiB regions), so that neither end allocates it as a humongous object, each of which
+   * can start a concurrent GC cycle.
+   */
+  public static final int BATCH_BYTES = 256 << 10;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
@@ -98,21 +104,21 @@ public final class FileUpload implements AutoCloseable {
 
   /**
    * Puts whole files in order, as {@link #put(String, ByteString)} each would, but many to a
-   * message (up to about {@link #MESSAGE_BYTES} of data): for many small files this saves the
+   * message (up to about {@link #BATCH_BYTES} of data): for many small files this saves the
    * per-message cost on both ends, which otherwise bounds an upload to a few thousand files a
-   * second. A file over half of {@link #MESSAGE_BYTES} goes on its own as by {@code put}.
+   * second. A file over half of {@link #BATCH_BYTES} goes on its own as by {@code put}.
    */
   public FileUpload putFiles(List<WholeFile> files) {
     PutFiles.Builder batch = PutFiles.newBuilder();
     long batchBytes = 0;
     for (WholeFile file : files) {
       int size = file.data().size();
-      if (size > MESSAGE_BYTES / 2) {
+      if (size > BATCH_BYTES / 2) {
         batchBytes = sendBatch(batch, batchBytes);
         put(file.path(), file.data());
         continue;
       }
-      if (batchBytes + size > MESSAGE_BYTES) {
+      if (batchBytes + size > BATCH_BYTES) {
         batchBytes = sendBatch(batch, batchBytes);
       }
       batch.addFiles(PutFile.newBuilder().setPath(file.path()).setData(file.data()));

@@ -169,13 +169,13 @@ class TuskClientTest {
   }
 
   @Test
-  void putFilesPacksSmallFilesIntoMessagesOfAtMostAMegabyteInOrder() throws Exception {
+  void putFilesPacksSmallFilesIntoMessagesOfAtMostBatchBytesInOrder() throws Exception {
     FakeChannel.FakeCall call = channel.script(List.of(CommitInfo.getDefaultInstance()), Status.OK, new Metadata());
     List<FileUpload.WholeFile> files = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       files.add(new FileUpload.WholeFile("/a" + i, ByteString.copyFrom(new byte[4096])));
     }
-    byte[] large = new byte[FileUpload.MESSAGE_BYTES / 2 + 1];
+    byte[] large = new byte[FileUpload.BATCH_BYTES / 2 + 1];
     files.add(new FileUpload.WholeFile("/large", ByteString.copyFrom(large)));
     for (int i = 0; i < 10; i++) {
       files.add(new FileUpload.WholeFile("/b" + i, ByteString.copyFromUtf8("b" + i)));
@@ -190,10 +190,11 @@ class TuskClientTest {
 
     List<ModifyFileRequest> sent = call.sent.stream().map(m -> (ModifyFileRequest) m).toList();
     assertThat(sent).extracting(m -> m.getOpCase().name()).containsExactly(
-        "TARGET", "PUT_FILES", "PUT_FILES", "PUT", "PUT_FILES", "DELETE");
-    assertThat(sent.get(1).getPutFiles().getFilesCount()).isEqualTo(FileUpload.MESSAGE_BYTES / 4096);
-    assertThat(sent.get(1).getPutFiles().getSerializedSize()).isLessThan(FileUpload.MESSAGE_BYTES + 16 * 1024);
-    assertThat(sent.get(3).getPut().getPath()).isEqualTo("/large");
+        "TARGET", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT", "PUT_FILES", "DELETE");
+    assertThat(sent.get(1).getPutFiles().getFilesCount()).isEqualTo(FileUpload.BATCH_BYTES / 4096);
+    assertThat(sent.get(1).getPutFiles().getSerializedSize()).isLessThan(FileUpload.BATCH_BYTES + 4096);
+    assertThat(sent.get(5).getPutFiles().getFilesCount()).isEqualTo(300 - 4 * (FileUpload.BATCH_BYTES / 4096));
+    assertThat(sent.get(6).getPut().getPath()).isEqualTo("/large");
     List<String> paths = new ArrayList<>();
     for (ModifyFileRequest m : sent) {
       if (m.hasPutFiles()) {

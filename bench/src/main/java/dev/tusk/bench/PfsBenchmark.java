@@ -246,10 +246,14 @@ public final class PfsBenchmark {
                   return null;
                 }));
       }
-      for (Future<?> f : done) {
-        f.get();
+      try {
+        for (Future<?> f : done) {
+          f.get();
+        }
+      } finally {
+        // Also on failure: the pool's threads would otherwise keep the JVM alive.
+        pool.shutdownNow();
       }
-      pool.shutdown();
       double seconds = seconds(start);
       print("fill.files", (double) dirs * files);
       print("fill.seconds", seconds);
