@@ -32,21 +32,27 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # A snapshot of what was just built, so that someone rebuilding cli/ or fsd/ during the run cannot
-# change (or, via bin/tusk's rebuild-when-stale, pause) what is being measured. bin/tusk runs
-# exactly this: java $TUSK_JAVA_OPTS -jar cli/target/tusk-cli.jar.
-mkdir -p "$work/app" "$work/bin"
-cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/"
+# change (or, via bin/tusk's rebuild-when-stale, pause) what is being measured. $tusk is a copy of
+# bin/tusk beside a copy of the jar, so it runs exactly what a user runs: for client commands C1
+# only, the serial GC and a class-data archive (made by the first command below); for the daemon,
+# -Xms as large as -Xmx and the heap touched up front. $plain is `java -jar` without those options
+# (what earlier runs of this script measured as the CLI): a diagnostic line.
+mkdir -p "$work/app/bin" "$work/app/cli/target" "$work/bin"
+cp "$root/bin/tusk" "$work/app/bin/tusk"
+cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/cli/target/"
 cp -r "$root/bench/target/classes" "$work/app/bench"
-cat > "$work/bin/tusk" <<EOF
+tusk="$work/app/bin/tusk"
+cat > "$work/bin/tusk-plain" <<EOF
 #!/bin/sh
 # shellcheck disable=SC2086
-exec java \${TUSK_JAVA_OPTS:-} -jar "$work/app/tusk-cli.jar" "\$@"
+exec java \${TUSK_JAVA_OPTS:-} -jar "$work/app/cli/target/tusk-cli.jar" "\$@"
 EOF
-chmod +x "$work/bin/tusk"
-tusk="$work/bin/tusk"
+chmod +x "$work/bin/tusk-plain"
+plain="$work/bin/tusk-plain"
 pfsbench() {
   java -Xmx1g -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener \
-    -cp "$work/app/bench:$work/app/tusk-cli.jar:$work/app/lib/*" dev.tusk.bench.PfsBenchmark "$@"
+    -cp "$work/app/bench:$work/app/cli/target/tusk-cli.jar:$work/app/cli/target/lib/*" \
+    dev.tusk.bench.PfsBenchmark "$@"
 }
 # value KEY FILE: the value of a key=value line that PfsBenchmark printed
 value() { sed -n "s/^$1=//p" "$2"; }
@@ -81,6 +87,14 @@ timed() {
   cmd_cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$work/$name.time")
   dmn_cpu=$(awk -v a="$d0" -v b="$d1" -v t="$ticks_per_s" 'BEGIN { printf "%.1f", (b - a) / t }')
 }
+# stamps FILE: reads stdin to its end; writes to FILE when its first byte and its end arrived (ns)
+stamps() {
+  local first
+  head -c 1 > /dev/null
+  first=$(now)
+  cat > /dev/null
+  echo "$first $(now)" > "$1"
+}
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 mib_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
 gib_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f", b / 1073741824 / s }'; }
@@ -88,14 +102,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 files=100000
 file_bytes=4096
-# JVM options for a short-lived CLI, measured beside the defaults (what bin/tusk runs today):
-# C1 only (C2 compiles for seconds and competes with the daemon) and a small heap (on VMs that
-# back memory lazily, a large young generation pays for first-touching every page it allocates).
-tuned_opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m"
 big_bytes=$((1 << 30))
 log "writing 2 x $files files of $file_bytes random bytes, a 1 GiB and a 256 MiB random file under $work"
 pfsbench gen "$work/src/bigdir" "$files" "$file_bytes" 1
-pfsbench gen "$work/src2/bigdir" "$files" "$file_bytes" 2 # other bytes, for the tuned-CLI put
+pfsbench gen "$work/src2/bigdir" "$files" "$file_bytes" 2 # other bytes, for the plain-JVM put
 head -c "$big_bytes" /dev/urandom > "$work/big"
 head -c $((big_bytes / 4)) /dev/urandom > "$work/warm"
 sync
@@ -120,7 +130,7 @@ $listening || { cat "$work/daemon.log" >&2; echo "the daemon did not listen on $
 "$tusk" create repo empty >&2
 "$tusk" create repo mem >&2
 "$tusk" create repo warm >&2
-"$tusk" create repo tuned >&2
+"$tusk" create repo plain >&2
 # A long-running daemon has compiled its hot paths; so warm this one up on the put path first.
 log "warming the daemon up: 20,000 files of 4 KiB through TuskClient"
 pfsbench fill "$address" warm 20 1000 "$file_bytes" 20 1 > /dev/null
@@ -147,10 +157,10 @@ timed put /dev/null "$tusk" put file -r pfs@master:/ -f "$work/src"
 put_secs=$secs
 put_cli_cpu=$cmd_cpu
 put_daemon_cpu=$dmn_cpu
-log "the same with the JVM options suggested for the CLI: $tuned_opts"
-TUSK_JAVA_OPTS="$tuned_opts" timed put-tuned /dev/null "$tusk" put file -r tuned@master:/ -f "$work/src2"
-put_tuned_secs=$secs
-put_tuned_cli_cpu=$cmd_cpu
+log "the same as plain java -jar (no bin/tusk JVM options)"
+timed put-plain /dev/null "$plain" put file -r plain@master:/ -f "$work/src2"
+put_plain_secs=$secs
+put_plain_cli_cpu=$cmd_cpu
 log "the same through TuskClient from memory (no CLI, no file reads): 100 dirs x 1,000 x 4 KiB, one stream"
 pfsbench fill "$address" mem 100 1000 "$file_bytes" 100 1 > "$work/mem.out"
 
@@ -168,10 +178,18 @@ list_json_secs=$secs
 list_cli_cpu=$cmd_cpu
 list_daemon_cpu=$dmn_cpu
 timed list-table /dev/null "$tusk" list file pfs@master:/bigdir
+# Once more through a pipe that notes when the first byte and the end arrive: the streaming rate
+# (first entry to last) apart from the JVM's start.
+stream_t0=$(now)
+"$tusk" list file pfs@master:/bigdir -o json | stamps "$work/list.stamps"
+read -r stream_first stream_last < "$work/list.stamps"
+stream_start_secs=$(awk -v s="$stream_t0" -v e="$stream_first" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
+stream_secs=$(awk -v s="$stream_first" -v e="$stream_last" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
+stream_total_secs=$(awk -v s="$stream_t0" -v e="$stream_last" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
 list_table_secs=$secs
-TUSK_JAVA_OPTS="$tuned_opts" timed list-tuned /dev/null "$tusk" list file pfs@master:/bigdir -o json
-list_tuned_secs=$secs
-list_tuned_cli_cpu=$cmd_cpu
+timed list-plain /dev/null "$plain" list file pfs@master:/bigdir -o json
+list_plain_secs=$secs
+list_plain_cli_cpu=$cmd_cpu
 timed ls /dev/null ls -f "$work/src/bigdir"
 ls_secs=$secs
 timed find /dev/null find "$work/src/bigdir"
@@ -192,9 +210,9 @@ get_first_secs=$secs
 timed get-second /dev/null "$tusk" get file pfs@master:/big -o /dev/null
 get_second_secs=$secs
 get_cli_cpu=$cmd_cpu
-TUSK_JAVA_OPTS="$tuned_opts" timed get-tuned /dev/null "$tusk" get file pfs@master:/big -o /dev/null
-get_tuned_secs=$secs
-get_tuned_cli_cpu=$cmd_cpu
+timed get-plain /dev/null "$plain" get file pfs@master:/big -o /dev/null
+get_plain_secs=$secs
+get_plain_cli_cpu=$cmd_cpu
 pfsbench get "$address" pfs@master:/big 2 > "$work/get.out"
 log "the chunk store alone: ingest the same file into a store of its own, read it back twice"
 pfsbench store "$work/store" "$work/big" "$work/warm" > "$work/store.out"
@@ -228,6 +246,9 @@ done
 echo "list $listed entries (CLI, end to end): -o json $(rate "$listed" "$list_json_secs") entries/s (target 200000)," \
   "table $(rate "$listed" "$list_table_secs") entries/s   ls -f: $(rate "$listed" "$ls_secs") entries/s" \
   "  find: $(rate "$listed" "$find_secs") entries/s"
+echo "  list -o json through a pipe: first byte after $(int "$(awk -v s="$stream_start_secs" 'BEGIN { print s * 1000 }')") ms," \
+  "then $(rate "$listed" "$stream_secs") entries/s to the last (streaming rate); whole command" \
+  "$(rate "$listed" "$stream_total_secs") entries/s"
 echo "  in-process TuskClient: first $(int "$(value list.first.entries.per.s "$work/list.out")")," \
   "best of 5 $(int "$(value list.best.entries.per.s "$work/list.out")") entries/s   CLI JVM start (tusk --version):" \
   "$jvm_start_ms ms   list -o json CPU: CLI $list_cli_cpu s, daemon $list_daemon_cpu s"
@@ -243,10 +264,10 @@ echo "get 1GiB (CLI, second): $get_second GiB/s   chunk store second read (page 
 echo "  in-process TuskClient get: $(value get.run1.gibps "$work/get.out"), $(value get.run2.gibps "$work/get.out")" \
   "GiB/s   put 1GiB (CLI): $(mib_s "$big_bytes" "$put_big_secs") MiB/s   chunk store ingest:" \
   "$(int "$(value store.ingest.mibps "$work/store.out")") MiB/s"
-echo "CLI with TUSK_JAVA_OPTS='$tuned_opts': put -r $(rate "$files" "$put_tuned_secs") files/s (CPU $put_tuned_cli_cpu s;" \
-  "default $put_rate, CPU $put_cli_cpu s)   list -o json $(rate "$listed" "$list_tuned_secs") entries/s (CPU" \
-  "$list_tuned_cli_cpu s; default $(rate "$listed" "$list_json_secs"), CPU $list_cli_cpu s)   get (second)" \
-  "$(gib_s "$big_bytes" "$get_tuned_secs") GiB/s (CPU $get_tuned_cli_cpu s; default $get_second, CPU $get_cli_cpu s)"
+echo "CLI as plain java -jar (no bin/tusk options): put -r $(rate "$files" "$put_plain_secs") files/s (CPU $put_plain_cli_cpu s;" \
+  "bin/tusk $put_rate, CPU $put_cli_cpu s)   list -o json $(rate "$listed" "$list_plain_secs") entries/s (CPU" \
+  "$list_plain_cli_cpu s; bin/tusk $(rate "$listed" "$list_json_secs"), CPU $list_cli_cpu s)   get (second)" \
+  "$(gib_s "$big_bytes" "$get_plain_secs") GiB/s (CPU $get_plain_cli_cpu s; bin/tusk $get_second, CPU $get_cli_cpu s)"
 echo "daemon (-Xmx1g) peak RSS: $peak_rss MiB"
 
 log "stopping the daemon"

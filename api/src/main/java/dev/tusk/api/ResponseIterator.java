@@ -5,8 +5,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -21,6 +24,8 @@ final class ResponseIterator<Q, R> implements Iterator<R>, ClientResponseObserve
 
   private final int window;
   private final int refill;
+  /** Releases a message that will never be consumed (one holding transport buffers). */
+  private final Consumer<? super R> discard;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
   /** Filled by the transport; guarded by {@link #lock}. */
@@ -32,10 +37,17 @@ final class ResponseIterator<Q, R> implements Iterator<R>, ClientResponseObserve
   private Object next;
   private int consumed;
   private boolean done;
+  /** Set by {@link #cancel()}; guarded by {@link #lock}. */
+  private boolean cancelled;
 
   ResponseIterator(int window) {
+    this(window, r -> {});
+  }
+
+  ResponseIterator(int window, Consumer<? super R> discard) {
     this.window = window;
     this.refill = Math.max(1, window / 2);
+    this.discard = discard;
   }
 
   @Override
@@ -46,7 +58,9 @@ final class ResponseIterator<Q, R> implements Iterator<R>, ClientResponseObserve
 
   @Override
   public void onNext(R value) {
-    offer(value);
+    if (!offer(value)) {
+      discard.accept(value);
+    }
   }
 
   @Override
@@ -59,13 +73,18 @@ final class ResponseIterator<Q, R> implements Iterator<R>, ClientResponseObserve
     offer(END);
   }
 
-  private void offer(Object item) {
+  /** Queues an item for the consumer; false when the consumer has cancelled and never takes it. */
+  private boolean offer(Object item) {
     lock.lock();
     try {
+      if (cancelled) {
+        return false;
+      }
       incoming.add(item);
       if (incoming.size() == 1) {
         arrived.signal();
       }
+      return true;
     } finally {
       lock.unlock();
     }
@@ -107,11 +126,32 @@ final class ResponseIterator<Q, R> implements Iterator<R>, ClientResponseObserve
     return value;
   }
 
-  /** Cancels the call unless it has ended; idempotent. */
+  /** Cancels the call unless it has ended, and discards what was received; idempotent. */
+  @SuppressWarnings("unchecked")
   void cancel() {
     if (!done) {
       done = true;
       call.cancel("The client closed the stream", null);
+    }
+    List<Object> unread = new ArrayList<>();
+    lock.lock();
+    try {
+      cancelled = true;
+      unread.addAll(incoming);
+      incoming.clear();
+    } finally {
+      lock.unlock();
+    }
+    unread.addAll(batch);
+    batch.clear();
+    if (next != null) {
+      unread.add(next);
+      next = null;
+    }
+    for (Object item : unread) {
+      if (item != END && !(item instanceof Failure)) {
+        discard.accept((R) item);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import dev.tusk.api.v1.DeleteRepoRequest;
 import dev.tusk.api.v1.DiffFileRequest;
 import dev.tusk.api.v1.DiffFileResponse;
 import dev.tusk.api.v1.FileInfo;
+import dev.tusk.api.v1.FileInfoBatch;
 import dev.tusk.api.v1.FinishCommitRequest;
 import dev.tusk.api.v1.GetFileRequest;
 import dev.tusk.api.v1.GetFileResponse;
@@ -29,10 +30,17 @@ import dev.tusk.api.v1.PfsGrpc;
 import dev.tusk.api.v1.RepoInfo;
 import dev.tusk.api.v1.StartCommitRequest;
 import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -54,10 +62,16 @@ import java.util.stream.StreamSupport;
 public final class TuskClient {
   /** Listing messages requested ahead of the consumer: small ones, so many. */
   private static final int LIST_WINDOW = 1024;
+  /** Listing batches (up to 1,000 entries each) requested ahead of the consumer. */
+  private static final int BATCH_WINDOW = 8;
   /** File pieces (up to 1 MiB each) requested ahead of the consumer. */
   private static final int DATA_WINDOW = 4;
   /** Bytes an upload may queue in gRPC before the sender waits: large enough for many small files. */
   private static final int UPLOAD_BUFFER_BYTES = 4 << 20;
+  /** GetFile with its responses left in the transport's buffers. */
+  private static final MethodDescriptor<GetFileRequest, RawFilePiece> GET_FILE_RAW = PfsGrpc.getGetFileMethod()
+      .toBuilder(PfsGrpc.getGetFileMethod().getRequestMarshaller(), RawFilePiece.marshaller())
+      .build();
 
   private final Channel channel;
   private final PfsGrpc.PfsBlockingStub blocking;
@@ -226,6 +240,42 @@ public final class TuskClient {
     return stream(request, method, DATA_WINDOW).map(GetFileResponse::getData);
   }
 
+  /**
+   * Writes a file's bytes to {@code out} as they arrive, straight from the transport's buffers: no
+   * copy on the heap, unlike {@link #getFile(String, long, long)}. For large files.
+   *
+   * @param file {@code repo@ref:/path}
+   * @param length how many bytes from {@code offset}, or 0 for all
+   * @return the number of bytes written
+   * @throws IOException when {@code out} fails (the call is then cancelled)
+   */
+  public long getFile(String file, long offset, long length, WritableByteChannel out) throws IOException {
+    GetFileRequest request = GetFileRequest.newBuilder()
+        .setFile(file)
+        .setOffset(offset)
+        .setLength(length)
+        .build();
+    ResponseIterator<GetFileRequest, RawFilePiece> pieces =
+        new ResponseIterator<>(DATA_WINDOW, RawFilePiece::close);
+    ClientCalls.asyncServerStreamingCall(
+        async.getChannel().newCall(GET_FILE_RAW, async.getCallOptions()), request, pieces);
+    boolean complete = false;
+    try {
+      long total = 0;
+      while (pieces.hasNext()) {
+        try (RawFilePiece piece = pieces.next()) {
+          total += piece.writeTo(out);
+        }
+      }
+      complete = true;
+      return total;
+    } finally {
+      if (!complete) {
+        pieces.cancel();
+      }
+    }
+  }
+
   public FileInfo inspectFile(String file) {
     return inspectFile(file, false);
   }
@@ -251,6 +301,41 @@ public final class TuskClient {
   /** The object store URL the daemon keeps its chunks in. */
   public String getStore() {
     return unary(() -> blocking.getStore(GetStoreRequest.getDefaultInstance())).getUrl();
+  }
+
+  /**
+   * The same entries as {@link #listFile}, fetched up to 1,000 to a message (ListFileBatched): for
+   * large directories, where one message per entry costs more than the entries themselves.
+   */
+  public Stream<FileInfo> listFileBatched(String file) {
+    Stream<FileInfoBatch> batches = stream(
+        ListFileRequest.newBuilder().setFile(file).build(), async::listFileBatched, BATCH_WINDOW);
+    Iterator<FileInfoBatch> outer = batches.iterator();
+    Iterator<FileInfo> flat = new Iterator<>() {
+      private Iterator<FileInfo> inner = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!inner.hasNext()) {
+          if (!outer.hasNext()) {
+            return false;
+          }
+          inner = outer.next().getFilesList().iterator();
+        }
+        return true;
+      }
+
+      @Override
+      public FileInfo next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return inner.next();
+      }
+    };
+    Spliterator<FileInfo> split = Spliterators.spliteratorUnknownSize(
+        flat, Spliterator.ORDERED | Spliterator.NONNULL);
+    return StreamSupport.stream(split, false).onClose(batches::close);
   }
 
   /** The files and directories matching {@code repo@ref:PATTERN}. */

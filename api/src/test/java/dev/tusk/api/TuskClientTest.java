@@ -6,13 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.tusk.api.v1.CommitInfo;
 import dev.tusk.api.v1.FileInfo;
+import dev.tusk.api.v1.FileInfoBatch;
+import dev.tusk.api.v1.GetFileResponse;
 import dev.tusk.api.v1.ModifyFileRequest;
+import dev.tusk.api.v1.PutFile;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.channels.Channels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -156,5 +166,115 @@ class TuskClientTest {
 
     assertThat(call.cancelled).isTrue();
     assertThat(call.halfClosed).isFalse();
+  }
+
+  @Test
+  void putFilesPacksSmallFilesIntoMessagesOfAtMostBatchBytesInOrder() throws Exception {
+    FakeChannel.FakeCall call = channel.script(List.of(CommitInfo.getDefaultInstance()), Status.OK, new Metadata());
+    List<FileUpload.WholeFile> files = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      files.add(new FileUpload.WholeFile("/a" + i, ByteString.copyFrom(new byte[4096])));
+    }
+    byte[] large = new byte[FileUpload.BATCH_BYTES / 2 + 1];
+    files.add(new FileUpload.WholeFile("/large", ByteString.copyFrom(large)));
+    for (int i = 0; i < 10; i++) {
+      files.add(new FileUpload.WholeFile("/b" + i, ByteString.copyFromUtf8("b" + i)));
+    }
+
+    try (FileUpload upload = client.modifyFile("r", "master", "")) {
+      upload.putFiles(files);
+      upload.delete("/old");
+      assertThat(upload.bytesSent()).isEqualTo(300 * 4096L + large.length + 20);
+      upload.finish();
+    }
+
+    List<ModifyFileRequest> sent = call.sent.stream().map(m -> (ModifyFileRequest) m).toList();
+    assertThat(sent).extracting(m -> m.getOpCase().name()).containsExactly(
+        "TARGET", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT_FILES", "PUT", "PUT_FILES", "DELETE");
+    assertThat(sent.get(1).getPutFiles().getFilesCount()).isEqualTo(FileUpload.BATCH_BYTES / 4096);
+    assertThat(sent.get(1).getPutFiles().getSerializedSize()).isLessThan(FileUpload.BATCH_BYTES + 4096);
+    assertThat(sent.get(5).getPutFiles().getFilesCount()).isEqualTo(300 - 4 * (FileUpload.BATCH_BYTES / 4096));
+    assertThat(sent.get(6).getPut().getPath()).isEqualTo("/large");
+    List<String> paths = new ArrayList<>();
+    for (ModifyFileRequest m : sent) {
+      if (m.hasPutFiles()) {
+        m.getPutFiles().getFilesList().stream().map(PutFile::getPath).forEach(paths::add);
+      } else if (m.hasPut()) {
+        paths.add(m.getPut().getPath());
+      }
+    }
+    assertThat(paths).isEqualTo(files.stream().map(FileUpload.WholeFile::path).toList());
+  }
+
+  @Test
+  void aBatchedListingIsTheEntriesOfEveryBatchInOrder() {
+    List<Object> batches = new ArrayList<>();
+    for (int b = 0; b < 30; b++) {
+      FileInfoBatch.Builder batch = FileInfoBatch.newBuilder();
+      for (int i = 0; i < 100; i++) {
+        batch.addFiles(FileInfo.newBuilder().setPath("/f" + (b * 100 + i)));
+      }
+      batches.add(batch.build());
+    }
+    FakeChannel.FakeCall call = channel.script(batches, Status.OK, new Metadata());
+
+    List<String> seen;
+    try (Stream<FileInfo> listing = client.listFileBatched("r@master:/")) {
+      seen = listing.map(FileInfo::getPath).toList();
+    }
+
+    assertThat(seen).hasSize(3000);
+    for (int i = 0; i < seen.size(); i++) {
+      assertThat(seen.get(i)).isEqualTo("/f" + i);
+    }
+    assertThat(call.totalRequested()).isLessThanOrEqualTo(30 + 8); // batches, windowed
+  }
+
+  @Test
+  void closingABatchedListingEarlyCancelsTheCall() {
+    FakeChannel.FakeCall call = channel.script(
+        List.of(FileInfoBatch.newBuilder().addFiles(FileInfo.newBuilder().setPath("/a")).build(),
+            FileInfoBatch.newBuilder().addFiles(FileInfo.newBuilder().setPath("/b")).build()),
+        Status.OK, new Metadata());
+
+    try (Stream<FileInfo> listing = client.listFileBatched("r@master:/")) {
+      assertThat(listing.iterator().next().getPath()).isEqualTo("/a");
+    }
+
+    assertThat(call.cancelled).isTrue();
+  }
+
+  @Test
+  void aRawFilePieceWritesItsDataAndSkipsOtherFields() throws Exception {
+    byte[] data = new byte[70_000];
+    new Random(5).nextBytes(data);
+    byte[] message = GetFileResponse.newBuilder().setData(ByteString.copyFrom(data)).build().toByteArray();
+    // Unknown fields before and after, as a newer daemon might send: field 7 varint, field 9 bytes.
+    byte[] before = {(byte) ((7 << 3) | 0), (byte) 0x96, 0x01};
+    byte[] after = {(byte) ((9 << 3) | 2), 3, 'x', 'y', 'z'};
+    InputStream wire = new SequenceInputStream(
+        new ByteArrayInputStream(before),
+        new SequenceInputStream(new ByteArrayInputStream(message), new ByteArrayInputStream(after)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    long written;
+    try (RawFilePiece piece = RawFilePiece.marshaller().parse(wire)) {
+      written = piece.writeTo(Channels.newChannel(out));
+    }
+
+    assertThat(written).isEqualTo(data.length);
+    assertThat(out.toByteArray()).isEqualTo(data);
+  }
+
+  @Test
+  void aTruncatedRawFilePieceIsAnError() {
+    byte[] message = GetFileResponse.newBuilder().setData(ByteString.copyFrom(new byte[1000])).build().toByteArray();
+    byte[] truncated = Arrays.copyOf(message, 500);
+
+    try (RawFilePiece piece = RawFilePiece.marshaller().parse(new ByteArrayInputStream(truncated))) {
+      assertThatThrownBy(() -> piece.writeTo(Channels.newChannel(new ByteArrayOutputStream())))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Truncated");
+    }
   }
 }

@@ -17,6 +17,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -223,13 +225,15 @@ public final class PfsBenchmark {
                       client.modifyFile(repo, "master", "fill " + first + ".." + (last - 1))) {
                     for (int d = first; d < last; d++) {
                       String prefix = String.format(Locale.ROOT, "/tiny/d%04d/f", d);
+                      List<FileUpload.WholeFile> directory = new ArrayList<>(files);
                       for (int f = 0; f < files; f++) {
                         byte[] data = new byte[bytes];
                         random.nextBytes(data);
-                        upload.put(
+                        directory.add(new FileUpload.WholeFile(
                             prefix + String.format(Locale.ROOT, "%04d", f),
-                            UnsafeByteOperations.unsafeWrap(data));
+                            UnsafeByteOperations.unsafeWrap(data)));
                       }
+                      upload.putFiles(directory);
                     }
                     upload.finish();
                   }
@@ -242,10 +246,14 @@ public final class PfsBenchmark {
                   return null;
                 }));
       }
-      for (Future<?> f : done) {
-        f.get();
+      try {
+        for (Future<?> f : done) {
+          f.get();
+        }
+      } finally {
+        // Also on failure: the pool's threads would otherwise keep the JVM alive.
+        pool.shutdownNow();
       }
-      pool.shutdown();
       double seconds = seconds(start);
       print("fill.files", (double) dirs * files);
       print("fill.seconds", seconds);
@@ -398,7 +406,7 @@ public final class PfsBenchmark {
       long entries = 0;
       for (int i = 0; i < runs; i++) {
         long start = System.nanoTime();
-        try (Stream<?> listing = client.listFile(dir)) {
+        try (Stream<?> listing = client.listFileBatched(dir)) {
           entries = listing.count();
         }
         double rate = entries / seconds(start);
@@ -413,20 +421,35 @@ public final class PfsBenchmark {
     }
   }
 
-  /** The in-process read rate of a file through the daemon, without the CLI's JVM start. */
+  /** A channel that takes every byte and keeps none: /dev/null without the system call. */
+  private static final WritableByteChannel DISCARD = new WritableByteChannel() {
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      src.position(src.limit());
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  };
+
+  /**
+   * The in-process read rate of a file through the daemon (to a channel, as the CLI reads), without
+   * the CLI's JVM start.
+   */
   private static void get(String address, String file, int runs) throws Exception {
     ManagedChannel channel = channel(address);
     try {
       TuskClient client = new TuskClient(channel);
       for (int i = 0; i < runs; i++) {
         long start = System.nanoTime();
-        long bytes = 0;
-        try (Stream<ByteString> pieces = client.getFile(file, 0, 0)) {
-          Iterator<ByteString> it = pieces.iterator();
-          while (it.hasNext()) {
-            bytes += it.next().size();
-          }
-        }
+        long bytes = client.getFile(file, 0, 0, DISCARD);
         print("get.run" + (i + 1) + ".gibps", bytes / GIB / seconds(start));
       }
     } finally {

@@ -2,6 +2,7 @@ package dev.tusk.chunkstore;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,6 +70,30 @@ public final class ContentReader {
     }
     lastEnd = position + copied;
     return copied;
+  }
+
+  /**
+   * Up to {@code maxLength} bytes at {@code position} without copying them: a view of the one
+   * verified chunk that holds them (so possibly fewer than asked for, also before the end), empty
+   * at or past the end. The array behind the view is shared with the chunk cache: never change it.
+   */
+  public ByteBuffer slice(long position, int maxLength) throws IOException {
+    if (position < 0 || maxLength < 0) {
+      throw new IndexOutOfBoundsException("position " + position + ", length " + maxLength);
+    }
+    if (position >= content.size() || maxLength == 0) {
+      return ByteBuffer.allocate(0);
+    }
+    int ref = refAt(position);
+    if (position == lastEnd) {
+      readAhead(ref);
+    }
+    DataRef piece = content.refs().get(ref);
+    int within = (int) (position - starts[ref]);
+    int n = Math.min(maxLength, piece.length() - within);
+    byte[] chunk = store.read(piece.chunk());
+    lastEnd = position + n;
+    return ByteBuffer.wrap(chunk, piece.offset() + within, n).slice();
   }
 
   /** The content as a stream from its start, reading ahead. */

@@ -1,16 +1,19 @@
 package dev.tusk.cli;
 
-import com.google.protobuf.ByteString;
 import dev.tusk.api.FileUpload;
 import dev.tusk.api.TuskClient;
 import dev.tusk.api.v1.DiffFileResponse;
 import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FileType;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -56,7 +59,7 @@ final class FileCommands {
 
     @Override
     protected int run(TuskClient client) throws Exception {
-      try (Stream<FileInfo> files = client.listFile(file)) {
+      try (Stream<FileInfo> files = client.listFileBatched(file)) {
         output.print(io(), files.iterator(), PRINTER);
       }
       return 0;
@@ -116,13 +119,18 @@ final class FileCommands {
       long total = io.terminal() ? client.inspectFile(file).getSizeBytes() : -1;
       if (output == null) {
         io.out().flush();
-        copy(client, io, io.stdout(), total);
+        // The process's stdout is a FileOutputStream: write to its channel, from direct buffers.
+        WritableByteChannel out = io.stdout() instanceof FileOutputStream file
+            ? file.getChannel()
+            : Channels.newChannel(io.stdout());
+        copy(client, io, out, total);
         io.stdout().flush();
         return 0;
       }
       boolean existed = Files.exists(output);
       boolean done = false;
-      try (OutputStream out = Files.newOutputStream(output)) {
+      try (FileChannel out = FileChannel.open(
+          output, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
         copy(client, io, out, total);
         done = true;
       } finally {
@@ -133,16 +141,28 @@ final class FileCommands {
       return 0;
     }
 
-    private void copy(TuskClient client, Io io, OutputStream out, long total) throws IOException {
+    private void copy(TuskClient client, Io io, WritableByteChannel out, long total) throws IOException {
       AtomicLong written = new AtomicLong();
-      try (Stream<ByteString> pieces = client.getFile(file, 0, 0);
-          ProgressBar progress = ProgressBar.start(io, "get " + file, written::get, total)) {
-        Iterator<ByteString> it = pieces.iterator();
-        while (it.hasNext()) {
-          ByteString piece = it.next();
-          piece.writeTo(out);
-          written.lazySet(written.get() + piece.size());
+      WritableByteChannel counted = new WritableByteChannel() {
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+          int n = out.write(src);
+          written.lazySet(written.get() + n);
+          return n;
         }
+
+        @Override
+        public boolean isOpen() {
+          return out.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+          out.close();
+        }
+      };
+      try (ProgressBar progress = ProgressBar.start(io, "get " + file, written::get, total)) {
+        client.getFile(file, 0, 0, counted);
       }
     }
   }

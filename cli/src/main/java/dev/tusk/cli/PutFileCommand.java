@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,8 +35,6 @@ import picocli.CommandLine.Parameters;
     name = "file",
     description = "Put files into a repo: one commit, or into the branch's open commit.")
 final class PutFileCommand extends ClientCommand {
-  private static final Comparator<Path> BY_NAME = Comparator.comparing(p -> p.getFileName().toString());
-
   @Parameters(paramLabel = "REPO@BRANCH[:/PATH]", description = "Where the files go.")
   String target;
 
@@ -134,8 +131,8 @@ final class PutFileCommand extends ClientCommand {
 
   /** Puts every file under {@code dir}, in name order, depth first. */
   private static void putTree(ReadAhead files, Path dir, String prefix) throws IOException {
-    for (Path entry : sortedEntries(dir)) {
-      String name = entry.getFileName().toString();
+    for (String name : sortedNames(dir)) {
+      Path entry = dir.resolve(name);
       BasicFileAttributes attributes =
           Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (attributes.isSymbolicLink()) {
@@ -152,13 +149,16 @@ final class PutFileCommand extends ClientCommand {
     }
   }
 
-  private static List<Path> sortedEntries(Path dir) throws IOException {
-    List<Path> entries = new ArrayList<>();
+  /** The names in {@code dir}, sorted once as strings (not as Paths, which is far slower). */
+  private static List<String> sortedNames(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      stream.forEach(entries::add);
+      for (Path entry : stream) {
+        names.add(entry.getFileName().toString());
+      }
     }
-    entries.sort(BY_NAME);
-    return entries;
+    names.sort(null);
+    return names;
   }
 
   private static BasicFileAttributes followed(Path link) {

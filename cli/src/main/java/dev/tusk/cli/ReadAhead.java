@@ -1,5 +1,6 @@
 package dev.tusk.cli;
 
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.FileUpload;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,12 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Puts files into an upload in the order given, reading small ones ahead on a few threads so that
  * the latency of opening and reading many small files overlaps with sending them. What is read
- * ahead is bounded ({@value #MAX_FILES} files, {@value #MAX_BYTES} bytes); a large file is streamed
- * by the caller's thread once everything before it has been sent.
+ * ahead is bounded ({@value #MAX_FILES} files, {@value #MAX_BYTES} bytes) and goes out through
+ * {@link FileUpload#putFiles}, many files to a message; a large file is streamed by the caller's
+ * thread once everything before it has been sent.
  */
 final class ReadAhead implements AutoCloseable {
   private static final int THREADS = 4;
-  private static final int MAX_FILES = 256;
+  private static final int MAX_FILES = 1024;
   private static final long MAX_BYTES = 32L << 20;
 
   private final FileUpload upload;
@@ -64,11 +68,13 @@ final class ReadAhead implements AutoCloseable {
   }
 
   private void drain(int keep) throws IOException {
+    List<FileUpload.WholeFile> files = new ArrayList<>(Math.max(0, pending.size() - keep));
     while (pending.size() > keep) {
       Pending next = pending.poll();
       pendingBytes -= next.size();
-      upload.put(next.destination(), await(next.data()));
+      files.add(new FileUpload.WholeFile(next.destination(), UnsafeByteOperations.unsafeWrap(await(next.data()))));
     }
+    upload.putFiles(files);
   }
 
   private static byte[] await(Future<byte[]> data) throws IOException {

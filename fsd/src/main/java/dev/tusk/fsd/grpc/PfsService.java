@@ -1,6 +1,7 @@
 package dev.tusk.fsd.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.ErrorCode;
 import dev.tusk.api.v1.BranchInfo;
 import dev.tusk.api.v1.CommitInfo;
@@ -13,6 +14,7 @@ import dev.tusk.api.v1.DeleteRepoResponse;
 import dev.tusk.api.v1.DiffFileRequest;
 import dev.tusk.api.v1.DiffFileResponse;
 import dev.tusk.api.v1.FileInfo;
+import dev.tusk.api.v1.FileInfoBatch;
 import dev.tusk.api.v1.FinishCommitRequest;
 import dev.tusk.api.v1.GetFileRequest;
 import dev.tusk.api.v1.GetFileResponse;
@@ -28,6 +30,7 @@ import dev.tusk.api.v1.ListFileRequest;
 import dev.tusk.api.v1.ListRepoRequest;
 import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.PfsGrpc;
+import dev.tusk.api.v1.PutFile;
 import dev.tusk.api.v1.RepoInfo;
 import dev.tusk.api.v1.StartCommitRequest;
 import dev.tusk.api.v1.StoreInfo;
@@ -43,7 +46,12 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
@@ -56,6 +64,11 @@ import org.slf4j.LoggerFactory;
 final class PfsService extends PfsGrpc.PfsImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(PfsService.class);
   private static final int DATA_MESSAGE_BYTES = 1 << 20;
+  /** A ListFileBatched message holds up to this many entries, or about this many bytes. */
+  private static final int LIST_BATCH_ENTRIES = 1000;
+  private static final int LIST_BATCH_BYTES = 256 << 10;
+  /** Uploaded bytes are copied through a buffer of this size into the file's sink. */
+  private static final int SCRATCH_BYTES = 64 << 10;
   private static final Duration MAX_WAIT = Duration.ofDays(1);
   /** Upload messages buffered ahead of the writer: at most 16 MiB of 1 MiB messages. */
   private static final int UPLOAD_WINDOW = 16;
@@ -158,6 +171,7 @@ final class PfsService extends PfsGrpc.PfsImplBase {
     call.request(UPLOAD_WINDOW);
     return new StreamObserver<>() {
       private Modification modification;
+      private byte[] scratch;
       private boolean failed;
       private int received;
 
@@ -221,6 +235,12 @@ final class PfsService extends PfsGrpc.PfsImplBase {
             write(request.getPut().getData());
           }
           case DATA -> write(request.getData());
+          case PUT_FILES -> {
+            for (PutFile file : request.getPutFiles().getFilesList()) {
+              modification.put(file.getPath());
+              write(file.getData());
+            }
+          }
           case DELETE -> modification.delete(request.getDelete().getPath());
           case COPY -> modification.copy(request.getCopy().getSource(), request.getCopy().getPath());
           case MKDIR -> modification.makeDir(request.getMkdir().getPath());
@@ -231,10 +251,18 @@ final class PfsService extends PfsGrpc.PfsImplBase {
         }
       }
 
+      /** Copies through one reused buffer: the sink copies anyway, so no array per message. */
       private void write(ByteString data) throws IOException {
-        if (!data.isEmpty()) {
-          byte[] bytes = data.toByteArray();
-          modification.write(bytes, 0, bytes.length);
+        if (data.isEmpty()) {
+          return;
+        }
+        if (scratch == null) {
+          scratch = new byte[SCRATCH_BYTES];
+        }
+        for (int at = 0; at < data.size(); at += scratch.length) {
+          int n = Math.min(scratch.length, data.size() - at);
+          data.copyTo(scratch, at, 0, n);
+          modification.write(scratch, 0, n);
         }
       }
 
@@ -280,6 +308,15 @@ final class PfsService extends PfsGrpc.PfsImplBase {
   }
 
   @Override
+  public void listFileBatched(ListFileRequest request, StreamObserver<FileInfoBatch> response) {
+    Ref.FileRef file = Ref.parseFile(request.getFile());
+    CommitRecord commit = pfs.resolve(file.ref());
+    pfs.lookup(commit, file.path());
+    Stream<FileInfo> entries = pfs.listFile(commit, file.path()).map(e -> Protos.file(e, commit.id()));
+    Streams.send(response, batches(entries));
+  }
+
+  @Override
   public void globFile(GlobFileRequest request, StreamObserver<FileInfo> response) {
     Ref.FileRef file = Ref.parseFile(request.getPattern());
     CommitRecord commit = pfs.resolve(file.ref());
@@ -310,7 +347,39 @@ final class PfsService extends PfsGrpc.PfsImplBase {
     return Protos.repo(repo, pfs.repoSize(repo.name()), pfs.listBranches(repo.name()));
   }
 
-  /** A file's bytes from {@code start} to {@code end} as messages of up to 1 MiB, read lazily. */
+  /** Consecutive entries grouped into messages of up to {@link #LIST_BATCH_ENTRIES}, lazily. */
+  private static Stream<FileInfoBatch> batches(Stream<FileInfo> entries) {
+    Iterator<FileInfo> it = entries.iterator();
+    Iterator<FileInfoBatch> batches = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public FileInfoBatch next() {
+        if (!it.hasNext()) {
+          throw new NoSuchElementException();
+        }
+        List<FileInfo> files = new ArrayList<>(Math.min(LIST_BATCH_ENTRIES, 64));
+        int bytes = 0;
+        while (it.hasNext() && files.size() < LIST_BATCH_ENTRIES && bytes < LIST_BATCH_BYTES) {
+          FileInfo file = it.next();
+          bytes += file.getSerializedSize() + 4;
+          files.add(file);
+        }
+        return FileInfoBatch.newBuilder().addAllFiles(files).build();
+      }
+    };
+    Spliterator<FileInfoBatch> split = Spliterators.spliteratorUnknownSize(batches, Spliterator.ORDERED);
+    return StreamSupport.stream(split, false).onClose(entries::close);
+  }
+
+  /**
+   * A file's bytes from {@code start} to {@code end} as messages of up to 1 MiB, read lazily. Each
+   * message wraps a slice of a cached, verified chunk without copying it: chunk arrays are never
+   * changed, and the message keeps its array alive if the cache evicts it meanwhile.
+   */
   private static Stream<GetFileResponse> pieces(ContentReader reader, long start, long end) {
     Spliterator<GetFileResponse> split = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, 0) {
       private long position = start;
@@ -320,14 +389,15 @@ final class PfsService extends PfsGrpc.PfsImplBase {
         if (position >= end) {
           return false;
         }
-        byte[] buffer = new byte[(int) Math.min(DATA_MESSAGE_BYTES, end - position)];
         try {
-          int n = reader.read(position, buffer, 0, buffer.length);
-          if (n <= 0) {
+          ByteBuffer piece = reader.slice(position, (int) Math.min(DATA_MESSAGE_BYTES, end - position));
+          if (!piece.hasRemaining()) {
             return false;
           }
-          position += n;
-          action.accept(GetFileResponse.newBuilder().setData(ByteString.copyFrom(buffer, 0, n)).build());
+          position += piece.remaining();
+          ByteString data = UnsafeByteOperations.unsafeWrap(
+              piece.array(), piece.arrayOffset() + piece.position(), piece.remaining());
+          action.accept(GetFileResponse.newBuilder().setData(data).build());
           return true;
         } catch (IOException e) {
           throw new UncheckedIOException(e);
