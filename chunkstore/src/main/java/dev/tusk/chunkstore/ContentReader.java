@@ -53,7 +53,7 @@ public final class ContentReader {
       return -1;
     }
     int ref = refAt(position);
-    if (Math.abs(position - lastEnd) <= SEQUENTIAL_SLACK) {
+    if (isSequential(position)) {
       readAhead(ref);
     }
     int copied = 0;
@@ -85,7 +85,7 @@ public final class ContentReader {
       return ByteBuffer.allocate(0);
     }
     int ref = refAt(position);
-    if (position == lastEnd) {
+    if (isSequential(position)) {
       readAhead(ref);
     }
     DataRef piece = content.refs().get(ref);
@@ -94,6 +94,10 @@ public final class ContentReader {
     byte[] chunk = store.read(piece.chunk());
     lastEnd = position + n;
     return ByteBuffer.wrap(chunk, piece.offset() + within, n).slice();
+  }
+
+  private boolean isSequential(long position) {
+    return Math.abs(position - lastEnd) <= SEQUENTIAL_SLACK;
   }
 
   /** The content as a stream from its start, reading ahead. */

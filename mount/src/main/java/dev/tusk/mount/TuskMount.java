@@ -135,6 +135,9 @@ public final class TuskMount implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       Optional<String> device = mountDevice(dir);
       if (device.isPresent()) {
+        // The kernel caps read-ahead when libfuse answers its INIT: a stat waits for that answer,
+        // so the larger setting written after it stays.
+        Files.getLastModifiedTime(dir);
         raiseReadAhead(device.get());
         return;
       }
