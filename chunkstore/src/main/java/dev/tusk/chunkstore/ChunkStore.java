@@ -6,6 +6,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -126,6 +130,41 @@ public final class ChunkStore implements AutoCloseable {
     } catch (ExecutionException e) {
       throw unwrap(e.getCause(), id);
     }
+  }
+
+  /**
+   * The first of {@code ids} that the backend does not hold, if any: for content whose chunks a
+   * client stored itself. Asks the backend in parallel, and only about ids this store has not
+   * written or seen stored.
+   */
+  public Optional<ChunkId> firstMissing(Collection<ChunkId> ids) throws IOException {
+    checkOpen();
+    Map<ChunkId, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
+    for (ChunkId id : ids) {
+      if (known.getIfPresent(id) == null && !checks.containsKey(id)) {
+        checks.put(id, CompletableFuture.supplyAsync(() -> {
+          try {
+            return objects.exists(id.objectKey());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }, io));
+      }
+    }
+    for (Map.Entry<ChunkId, CompletableFuture<Boolean>> check : checks.entrySet()) {
+      try {
+        if (!check.getValue().get()) {
+          return Optional.of(check.getKey());
+        }
+        known.put(check.getKey(), Boolean.TRUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("Interrupted while checking chunk " + check.getKey());
+      } catch (ExecutionException e) {
+        throw unwrap(e.getCause(), check.getKey());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Starts loading chunks into the memory cache in the background; a read-ahead hook. */

@@ -56,6 +56,16 @@ class ChunkStoreTest {
   }
 
   @Test
+  void firstMissingNamesAChunkTheBackendDoesNotHold() throws Exception {
+    byte[] stored = random(5000, 41);
+    objects.put(ChunkId.of(stored).objectKey(), stored); // written by someone else, as the mount does
+    ChunkId absent = ChunkId.of(random(10, 42));
+
+    assertThat(store.firstMissing(java.util.List.of(ChunkId.of(stored)))).isEmpty();
+    assertThat(store.firstMissing(java.util.List.of(ChunkId.of(stored), absent))).contains(absent);
+  }
+
+  @Test
   void largeFilesRoundTrip() throws IOException {
     byte[] data = random(200_000, 1);
     FileContent content = put(data);

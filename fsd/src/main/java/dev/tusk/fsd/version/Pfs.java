@@ -28,10 +28,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -351,12 +349,10 @@ public final class Pfs {
   /** A reader of a file's bytes. */
   /** Fails unless every chunk of {@code content} is in the store. */
   void checkStored(String path, FileContent content) throws IOException {
-    Set<ChunkId> seen = new HashSet<>();
-    for (DataRef ref : content.refs()) {
-      if (seen.add(ref.chunk()) && !chunks.objects().exists(ref.chunk().objectKey())) {
-        throw new PfsException(
-            ErrorCode.INVALID_ARGUMENT, "Chunk " + ref.chunk() + " of " + path + " is not in the store");
-      }
+    Optional<ChunkId> missing = chunks.firstMissing(content.refs().stream().map(DataRef::chunk).toList());
+    if (missing.isPresent()) {
+      throw new PfsException(
+          ErrorCode.INVALID_ARGUMENT, "Chunk " + missing.get() + " of " + path + " is not in the store");
     }
   }
 
