@@ -43,10 +43,6 @@ public record MountOptions(
     return new MountOptions(mountPoint, write, newRepos, allowOther, refresh);
   }
 
-  public MountOptions withAllowOther(boolean newAllowOther) {
-    return new MountOptions(mountPoint, write, repos, newAllowOther, refresh);
-  }
-
   boolean shows(String repo) {
     return repos.isEmpty() || repos.contains(repo);
   }

@@ -79,10 +79,6 @@ final class StagedFile {
     return --handles == 0;
   }
 
-  synchronized boolean isOpen() {
-    return handles > 0;
-  }
-
   synchronized long size() throws IOException {
     return channel.size();
   }
