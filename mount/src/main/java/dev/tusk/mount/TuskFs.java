@@ -10,6 +10,7 @@ import dev.tusk.chunkstore.ContentReader;
 import dev.tusk.chunkstore.DataRef;
 import dev.tusk.chunkstore.FileContent;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
@@ -39,7 +38,6 @@ import ru.serce.jnrfuse.struct.Timespec;
 final class TuskFs extends FuseStubFS {
   private static final int O_ACCMODE = 3;
   private static final int O_TRUNC = 01000;
-  private static final int READ_BUFFER = 128 << 10;
   /** Announced as the preferred I/O size: tools such as cp then read in 128 KiB pieces. */
   private static final int BLOCK_SIZE = 128 << 10;
 
@@ -55,8 +53,6 @@ final class TuskFs extends FuseStubFS {
   private final Map<Long, Object> handles = new ConcurrentHashMap<>();
   /** Files being written, by their FUSE path. */
   private final Map<String, StagedFile> staged = new ConcurrentHashMap<>();
-  /** Read buffers to reuse; callbacks come on ever-new threads, so no thread-locals. */
-  private final BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(64);
 
   TuskFs(TuskClient client, ChunkStore chunks, MountOptions options, Path stagingDir) throws IOException {
     this.namespace = new Namespace(client, options);
@@ -185,24 +181,17 @@ final class TuskFs extends FuseStubFS {
       if (!(handle instanceof ContentReader reader)) {
         return -ErrorCodes.EBADF();
       }
-      byte[] buffer = buffers.poll();
-      if (buffer == null) {
-        buffer = new byte[READ_BUFFER];
-      }
-      try {
-        int total = 0;
-        while (total < size) {
-          int n = reader.read(offset + total, buffer, 0, (int) Math.min(buffer.length, size - total));
-          if (n <= 0) {
-            break;
-          }
-          buf.put(total, buffer, 0, n);
-          total += n;
+      // Straight from the cached, verified chunk into the kernel's buffer: one copy.
+      int total = 0;
+      while (total < size) {
+        ByteBuffer piece = reader.slice(offset + total, (int) (size - total));
+        if (!piece.hasRemaining()) {
+          break;
         }
-        return total;
-      } finally {
-        buffers.offer(buffer);
+        buf.put(total, piece.array(), piece.arrayOffset() + piece.position(), piece.remaining());
+        total += piece.remaining();
       }
+      return total;
     });
   }
 
@@ -407,9 +396,6 @@ final class TuskFs extends FuseStubFS {
         }
         StagedFile fresh = StagedFile.create(
             p, stagingDir, info == null ? null : chunks.reader(content(info)).stream(), chunks);
-        if (empty) {
-          fresh.markDirty();
-        }
         fresh.opened();
         if (staged.putIfAbsent(path, fresh) == null) {
           return fresh;
