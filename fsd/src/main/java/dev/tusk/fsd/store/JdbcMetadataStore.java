@@ -566,6 +566,11 @@ final class JdbcMetadataStore implements MetadataStore {
 
   /** Idempotent; calls still running finish, later ones fail with UNAVAILABLE. */
   @Override
+  public PipelineStore pipelines() {
+    throw new UnsupportedOperationException("JdbcPipelineStore is being written");
+  }
+
+  @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       pool.close();

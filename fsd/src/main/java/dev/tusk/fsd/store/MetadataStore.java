@@ -65,6 +65,9 @@ public interface MetadataStore extends AutoCloseable {
   /** Every open commit of every repo (the daemon finishes them at startup). */
   List<CommitRecord> openCommits();
 
+  /** The pipelines, jobs and datums, kept in the same database. */
+  PipelineStore pipelines();
+
   @Override
   void close();
 }
