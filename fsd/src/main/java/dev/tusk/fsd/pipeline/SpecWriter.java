@@ -27,7 +27,7 @@ final class SpecWriter {
         resources.put("cpu", r.cpu());
       }
       if (r.memoryBytes() != 0) {
-        resources.put("memory", SpecParser.Quantity.format(r.memoryBytes()));
+        resources.put("memory", Quantity.format(r.memoryBytes()));
       }
       if (r.gpu() != 0) {
         resources.putObject("gpu").put("type", SpecParser.GPU_TYPE).put("number", r.gpu());

@@ -29,6 +29,8 @@ public final class Glob {
   }
 
   /**
+   * Compiles a glob; a missing leading slash is implied and a trailing one ignored.
+   *
    * @throws PfsException INVALID_ARGUMENT for an empty or malformed pattern
    */
   public static Glob compile(String pattern) {

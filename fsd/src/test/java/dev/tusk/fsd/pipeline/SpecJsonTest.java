@@ -44,11 +44,11 @@ class SpecJsonTest {
 
   @Test
   void memoryIsWrittenInItsShortestExactForm() {
-    assertThat(SpecParser.Quantity.format(1L << 30)).isEqualTo("1Gi");
-    assertThat(SpecParser.Quantity.format(64_000_000L)).isEqualTo("64M");
-    assertThat(SpecParser.Quantity.format(1_000_000_000L)).isEqualTo("1G");
-    assertThat(SpecParser.Quantity.format(1001)).isEqualTo("1001");
-    assertThat(SpecParser.Quantity.bytes(SpecParser.Quantity.format(3L << 29))).isEqualTo(3L << 29);
+    assertThat(Quantity.format(1L << 30)).isEqualTo("1Gi");
+    assertThat(Quantity.format(64_000_000L)).isEqualTo("64M");
+    assertThat(Quantity.format(1_000_000_000L)).isEqualTo("1G");
+    assertThat(Quantity.format(1001)).isEqualTo("1001");
+    assertThat(Quantity.bytes(Quantity.format(3L << 29))).isEqualTo(3L << 29);
   }
 
   @Test
