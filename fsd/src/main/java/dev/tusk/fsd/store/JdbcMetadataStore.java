@@ -120,7 +120,7 @@ final class JdbcMetadataStore implements MetadataStore {
   private JdbcMetadataStore(SqlDatabase db) {
     this.db = db;
     this.dialect = db.dialect();
-    this.pipelines = null;
+    this.pipelines = new JdbcPipelineStore(db);
   }
 
   /** Connects, creating the schema if the database has none and upgrading an older one. */
@@ -424,7 +424,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public PipelineStore pipelines() {
-    throw new UnsupportedOperationException("JdbcPipelineStore is being written");
+    return pipelines;
   }
 
   /** Idempotent; calls still running finish, later ones fail with UNAVAILABLE. */
