@@ -15,9 +15,9 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * What differs between the databases that the stores run on ({@link SqlDatabase}). Everything else, the
- * SQL included, is shared: both speak {@code ON CONFLICT DO NOTHING}, {@code IS NOT DISTINCT FROM}
- * and partial indexes.
+ * What differs between the databases that the stores run on ({@link SqlDatabase}). Everything else,
+ * the SQL included, is shared: both speak {@code ON CONFLICT DO NOTHING}, {@code IS NOT DISTINCT
+ * FROM} and partial indexes.
  */
 enum Dialect {
   SQLITE {

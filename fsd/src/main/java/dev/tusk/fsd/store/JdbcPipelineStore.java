@@ -35,9 +35,9 @@ import java.util.Set;
  *   <li>{@link #createJob} inserts a job's datums, ten thousand and more, as JDBC batches in its
  *       one transaction (on PostgreSQL rewritten into multi-row inserts).
  *   <li>{@link #recordDatums} upserts its datums, outputs and log lines as three batches.
- *   <li>{@link #storedOutputs} and {@link #getOutputs(String, Set)} look hashes up {@value
- *       #CHUNK} at a time, in one snapshot, rather than binding thousands of parameters to one
- *       statement (SQLite caps them at 32,766, PostgreSQL at 65,535).
+ *   <li>{@link #storedOutputs} and {@link #getOutputs(String, Set)} look hashes up {@value #CHUNK}
+ *       at a time, in one snapshot, rather than binding thousands of parameters to one statement
+ *       (SQLite caps them at 32,766, PostgreSQL at 65,535).
  * </ul>
  *
  * <p>A pipeline's versions, jobs (with their inputs, datums and logs) and datum outputs hang off
@@ -193,7 +193,8 @@ final class JdbcPipelineStore implements PipelineStore {
   public Optional<PipelineRecord> getPipeline(String name) {
     return db.read(
         "get pipeline '" + name + "'",
-        c -> queryOne(c, SELECT_PIPELINES + " WHERE p.name = ?", JdbcPipelineStore::pipeline, name));
+        c ->
+            queryOne(c, SELECT_PIPELINES + " WHERE p.name = ?", JdbcPipelineStore::pipeline, name));
   }
 
   @Override
@@ -355,7 +356,8 @@ final class JdbcPipelineStore implements PipelineStore {
         c ->
             queryJobs(
                     c,
-                    "SELECT " + JOB_COLUMNS
+                    "SELECT "
+                        + JOB_COLUMNS
                         + " FROM jobs j LEFT JOIN job_inputs i ON i.job = j.id"
                         + " WHERE j.id = ? ORDER BY i.position",
                     id)
@@ -370,7 +372,8 @@ final class JdbcPipelineStore implements PipelineStore {
         c ->
             queryJobs(
                     c,
-                    "SELECT " + JOB_COLUMNS
+                    "SELECT "
+                        + JOB_COLUMNS
                         + " FROM jobs j LEFT JOIN job_inputs i ON i.job = j.id"
                         + " WHERE j.output_commit = ? ORDER BY j.created, j.id, i.position",
                     commitId)
@@ -396,8 +399,11 @@ final class JdbcPipelineStore implements PipelineStore {
       params.add(limit);
     }
     String sql =
-        "SELECT " + JOB_COLUMNS
-            + " FROM (" + jobs + ") j LEFT JOIN job_inputs i ON i.job = j.id"
+        "SELECT "
+            + JOB_COLUMNS
+            + " FROM ("
+            + jobs
+            + ") j LEFT JOIN job_inputs i ON i.job = j.id"
             + " ORDER BY j.created DESC, j.id DESC, i.position";
     return db.read(
         pipeline == null ? "list jobs" : "list jobs of pipeline '" + pipeline + "'",
@@ -411,7 +417,8 @@ final class JdbcPipelineStore implements PipelineStore {
         c ->
             queryJobs(
                 c,
-                "SELECT " + JOB_COLUMNS
+                "SELECT "
+                    + JOB_COLUMNS
                     + " FROM jobs j LEFT JOIN job_inputs i ON i.job = j.id"
                     + " WHERE j.state IN ('created', 'running')"
                     + " ORDER BY j.created, j.id, i.position"));
@@ -423,7 +430,9 @@ final class JdbcPipelineStore implements PipelineStore {
   public List<DatumRecord> listDatums(String job) {
     return db.read(
         "list datums of job " + job,
-        c -> queryList(c, SELECT_DATUMS + " WHERE job = ? ORDER BY id", JdbcPipelineStore::datum, job));
+        c ->
+            queryList(
+                c, SELECT_DATUMS + " WHERE job = ? ORDER BY id", JdbcPipelineStore::datum, job));
   }
 
   @Override
@@ -432,11 +441,7 @@ final class JdbcPipelineStore implements PipelineStore {
         "get datum " + job + "/" + id,
         c ->
             queryOne(
-                c,
-                SELECT_DATUMS + " WHERE job = ? AND id = ?",
-                JdbcPipelineStore::datum,
-                job,
-                id));
+                c, SELECT_DATUMS + " WHERE job = ? AND id = ?", JdbcPipelineStore::datum, job, id));
   }
 
   @Override
@@ -453,7 +458,11 @@ final class JdbcPipelineStore implements PipelineStore {
     for (String hash : outputsByHash.keySet()) {
       if (!jobByHash.containsKey(hash)) {
         throw new IllegalArgumentException(
-            "Outputs for hash " + hash + " of pipeline '" + pipeline + "' match none of the datums");
+            "Outputs for hash "
+                + hash
+                + " of pipeline '"
+                + pipeline
+                + "' match none of the datums");
       }
     }
     if (datums.isEmpty() && logs.isEmpty()) {
@@ -725,7 +734,8 @@ final class JdbcPipelineStore implements PipelineStore {
         String commit = rs.getString("input_commit");
         if (commit != null) {
           inputs.add(
-              new CommitProvenance(rs.getString("input_repo"), rs.getString("input_branch"), commit));
+              new CommitProvenance(
+                  rs.getString("input_repo"), rs.getString("input_branch"), commit));
         }
       }
       if (current != null) {
@@ -758,8 +768,22 @@ final class JdbcPipelineStore implements PipelineStore {
 
   private static JobRecord withInputs(JobRecord j, List<CommitProvenance> inputs) {
     return new JobRecord(
-        j.id(), j.pipeline(), j.pipelineVersion(), j.state(), j.reason(), j.created(), j.started(),
-        j.finished(), inputs, j.outputRepo(), j.outputBranch(), j.outputCommit(), j.commitSet(),
-        j.datumsTotal(), j.datumsProcessed(), j.datumsSkipped(), j.datumsFailed());
+        j.id(),
+        j.pipeline(),
+        j.pipelineVersion(),
+        j.state(),
+        j.reason(),
+        j.created(),
+        j.started(),
+        j.finished(),
+        inputs,
+        j.outputRepo(),
+        j.outputBranch(),
+        j.outputCommit(),
+        j.commitSet(),
+        j.datumsTotal(),
+        j.datumsProcessed(),
+        j.datumsSkipped(),
+        j.datumsFailed());
   }
 }

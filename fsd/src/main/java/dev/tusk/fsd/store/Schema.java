@@ -212,7 +212,8 @@ final class Schema {
 
   static {
     if (STEPS.size() != VERSION) {
-      throw new AssertionError("VERSION is " + VERSION + " but there are " + STEPS.size() + " steps");
+      throw new AssertionError(
+          "VERSION is " + VERSION + " but there are " + STEPS.size() + " steps");
     }
   }
 
@@ -223,45 +224,45 @@ final class Schema {
     Dialect dialect = db.dialect();
     int was =
         db.write(
-        "open the metadata store",
-        c -> {
-          dialect.lockSchema(c);
-          run(c, SCHEMA_VERSION_TABLE);
-          Optional<Integer> found =
-              queryOne(
-                  c,
-                  "SELECT MAX(version) FROM schema_version",
-                  rs -> {
-                    int v = rs.getInt(1);
-                    return rs.wasNull() ? null : v;
-                  });
-          int version = found.orElse(0);
-          if (version > VERSION) {
-            throw new PfsException(
-                ErrorCode.INTERNAL,
-                "Metadata store "
-                    + db.name()
-                    + " has schema version "
-                    + version
-                    + ", newer than this Tusk's "
-                    + VERSION
-                    + ": upgrade Tusk");
-          }
-          if (version == VERSION) {
-            return version;
-          }
-          for (List<String> step : STEPS.subList(version, VERSION)) {
-            for (String ddl : step) {
-              run(c, render(ddl, dialect));
-            }
-          }
-          if (found.isEmpty()) {
-            update(c, "INSERT INTO schema_version (version) VALUES (?)", VERSION);
-          } else {
-            update(c, "UPDATE schema_version SET version = ?", VERSION);
-          }
-          return version;
-        });
+            "open the metadata store",
+            c -> {
+              dialect.lockSchema(c);
+              run(c, SCHEMA_VERSION_TABLE);
+              Optional<Integer> found =
+                  queryOne(
+                      c,
+                      "SELECT MAX(version) FROM schema_version",
+                      rs -> {
+                        int v = rs.getInt(1);
+                        return rs.wasNull() ? null : v;
+                      });
+              int version = found.orElse(0);
+              if (version > VERSION) {
+                throw new PfsException(
+                    ErrorCode.INTERNAL,
+                    "Metadata store "
+                        + db.name()
+                        + " has schema version "
+                        + version
+                        + ", newer than this Tusk's "
+                        + VERSION
+                        + ": upgrade Tusk");
+              }
+              if (version == VERSION) {
+                return version;
+              }
+              for (List<String> step : STEPS.subList(version, VERSION)) {
+                for (String ddl : step) {
+                  run(c, render(ddl, dialect));
+                }
+              }
+              if (found.isEmpty()) {
+                update(c, "INSERT INTO schema_version (version) VALUES (?)", VERSION);
+              } else {
+                update(c, "UPDATE schema_version SET version = ?", VERSION);
+              }
+              return version;
+            });
     if (was != 0 && was != VERSION) {
       LOG.info("Upgraded metadata store {} from schema version {} to {}", db.name(), was, VERSION);
     }

@@ -254,8 +254,7 @@ final class SqlDatabase implements AutoCloseable {
     }
   }
 
-  static PreparedStatement prepare(Connection c, String sql, Object... params)
-      throws SQLException {
+  static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
     PreparedStatement statement = c.prepareStatement(sql);
     try {
       for (int i = 0; i < params.length; i++) {

@@ -177,7 +177,9 @@ abstract class AbstractPipelineStoreTest {
     store.putPipeline(pipeline("C", 1, "{}"));
     store.putPipeline(pipeline("a", 2, "{\"a\":2}"));
 
-    assertThat(store.listPipelines()).extracting(PipelineRecord::name).containsExactly("C", "a", "b");
+    assertThat(store.listPipelines())
+        .extracting(PipelineRecord::name)
+        .containsExactly("C", "a", "b");
     assertThat(store.listPipelines().get(1).specJson()).isEqualTo("{\"a\":2}");
   }
 
@@ -390,7 +392,8 @@ abstract class AbstractPipelineStoreTest {
     assertSameDatums(store.listDatums(job.id()), List.of(aDone, bFailed));
     assertThat(store.storedOutputs("edges", List.of(a.hash(), b.hash())))
         .isEqualTo(Map.of(a.hash(), job.id()));
-    assertThat(store.getOutputs("edges", a.hash())).hasValueSatisfying(o -> assertThat(o).isEqualTo(outputs));
+    assertThat(store.getOutputs("edges", a.hash()))
+        .hasValueSatisfying(o -> assertThat(o).isEqualTo(outputs));
     assertThat(store.getOutputs("edges", b.hash())).isEmpty();
     assertThat(store.logs("edges", job.id(), null))
         .extracting(LogRecord::message)
@@ -404,7 +407,10 @@ abstract class AbstractPipelineStoreTest {
     DatumRecord a = datum(first.id(), "a", "pending");
     store.createJob(first, List.of(a));
     store.recordDatums(
-        "edges", List.of(attempt(a, "success", 1, "", first.id())), Map.of(a.hash(), bytes("o")), List.of());
+        "edges",
+        List.of(attempt(a, "success", 1, "", first.id())),
+        Map.of(a.hash(), bytes("o")),
+        List.of());
     JobRecord second = job("edges", T0.plusSeconds(1));
     DatumRecord skipped =
         new DatumRecord(second.id(), a.id(), a.hash(), "skipped", 0, "", a.inputs(), first.id());
@@ -412,7 +418,8 @@ abstract class AbstractPipelineStoreTest {
     store.createJob(second, List.of(skipped));
 
     assertSameDatum(store.getDatum(second.id(), a.id()).orElseThrow(), skipped);
-    assertThat(store.storedOutputs("edges", List.of(a.hash()))).isEqualTo(Map.of(a.hash(), first.id()));
+    assertThat(store.storedOutputs("edges", List.of(a.hash())))
+        .isEqualTo(Map.of(a.hash(), first.id()));
   }
 
   @Test
@@ -501,9 +508,11 @@ abstract class AbstractPipelineStoreTest {
     JobRecord older = job("edges", T0);
     JobRecord newer = job("edges", T0.plusSeconds(1));
     store.createJob(newer, List.of(datum(newer.id(), "a", "pending")));
-    store.createJob(older, List.of(datum(older.id(), "a", "pending"), datum(older.id(), "b", "pending")));
+    store.createJob(
+        older, List.of(datum(older.id(), "a", "pending"), datum(older.id(), "b", "pending")));
     // The newer job's lines are written first, and times do not decide the order.
-    store.recordDatums("edges", List.of(), Map.of(), List.of(log(newer.id(), "a", T0, "stdout", "n1")));
+    store.recordDatums(
+        "edges", List.of(), Map.of(), List.of(log(newer.id(), "a", T0, "stdout", "n1")));
     store.recordDatums(
         "edges",
         List.of(),
@@ -511,7 +520,8 @@ abstract class AbstractPipelineStoreTest {
         List.of(
             log(older.id(), "b", T0.plusSeconds(5), "stdout", "o1"),
             log(older.id(), "a", T0, "agent", "o2")));
-    store.recordDatums("edges", List.of(), Map.of(), List.of(log(older.id(), "b", T0, "stderr", "o3")));
+    store.recordDatums(
+        "edges", List.of(), Map.of(), List.of(log(older.id(), "b", T0, "stderr", "o3")));
 
     assertThat(store.logs("edges", null, null))
         .extracting(LogRecord::message)
@@ -523,7 +533,9 @@ abstract class AbstractPipelineStoreTest {
         .containsExactly(
             log(older.id(), "b", T0.plusSeconds(5), "stdout", "o1"),
             log(older.id(), "b", T0, "stderr", "o3"));
-    assertThat(store.logs("edges", null, "a")).extracting(LogRecord::message).containsExactly("o2", "n1");
+    assertThat(store.logs("edges", null, "a"))
+        .extracting(LogRecord::message)
+        .containsExactly("o2", "n1");
     assertThat(store.logs("other", null, null)).isEmpty();
   }
 
@@ -557,7 +569,8 @@ abstract class AbstractPipelineStoreTest {
 
     MetadataStore upgraded = open(old);
 
-    assertThat(upgraded.getRepo("images")).contains(new RepoRecord("images", Instant.EPOCH, "from v1"));
+    assertThat(upgraded.getRepo("images"))
+        .contains(new RepoRecord("images", Instant.EPOCH, "from v1"));
     assertThat(upgraded.getBranch("images", "master")).isPresent();
     PipelineStore pipelines = upgraded.pipelines();
     pipelines.putPipeline(pipeline("edges", 1, "{}"));
@@ -592,7 +605,10 @@ abstract class AbstractPipelineStoreTest {
               metadata.createRepo(new RepoRecord("r" + t + "-" + i, T0, ""));
             } else {
               store.recordDatums(
-                  "edges", List.of(), Map.of(), List.of(log(job.id(), "a", T0, "stdout", t + "-" + i)));
+                  "edges",
+                  List.of(),
+                  Map.of(),
+                  List.of(log(job.id(), "a", T0, "stdout", t + "-" + i)));
             }
           }
           return null;
@@ -684,9 +700,12 @@ abstract class AbstractPipelineStoreTest {
     store.putPipeline(pipeline(name, 1, "{}"));
     store.putPipeline(pipeline(name, 2, "{\"v\":2}"));
     JobRecord job = job(name, T0);
-    DatumRecord d0 = new DatumRecord(job.id(), "d0", hash(name + "-0"), "pending", 0, "", bytes("i0"), "");
-    DatumRecord d1 = new DatumRecord(job.id(), "d1", hash(name + "-1"), "pending", 0, "", bytes("i1"), "");
-    DatumRecord d2 = new DatumRecord(job.id(), "d2", hash(name + "-2"), "pending", 0, "", bytes("i2"), "");
+    DatumRecord d0 =
+        new DatumRecord(job.id(), "d0", hash(name + "-0"), "pending", 0, "", bytes("i0"), "");
+    DatumRecord d1 =
+        new DatumRecord(job.id(), "d1", hash(name + "-1"), "pending", 0, "", bytes("i1"), "");
+    DatumRecord d2 =
+        new DatumRecord(job.id(), "d2", hash(name + "-2"), "pending", 0, "", bytes("i2"), "");
     store.createJob(job, List.of(d0, d1, d2));
     store.recordDatums(
         name,
@@ -729,16 +748,32 @@ abstract class AbstractPipelineStoreTest {
 
   static JobRecord withInputs(JobRecord j, List<CommitProvenance> inputs) {
     return new JobRecord(
-        j.id(), j.pipeline(), j.pipelineVersion(), j.state(), j.reason(), j.created(), j.started(),
-        j.finished(), inputs, j.outputRepo(), j.outputBranch(), j.outputCommit(), j.commitSet(),
-        j.datumsTotal(), j.datumsProcessed(), j.datumsSkipped(), j.datumsFailed());
+        j.id(),
+        j.pipeline(),
+        j.pipelineVersion(),
+        j.state(),
+        j.reason(),
+        j.created(),
+        j.started(),
+        j.finished(),
+        inputs,
+        j.outputRepo(),
+        j.outputBranch(),
+        j.outputCommit(),
+        j.commitSet(),
+        j.datumsTotal(),
+        j.datumsProcessed(),
+        j.datumsSkipped(),
+        j.datumsFailed());
   }
 
   static DatumRecord datum(String job, String id, String state) {
-    return new DatumRecord(job, id, hash(job + "/" + id), state, 0, "", bytes("inputs of " + id), "");
+    return new DatumRecord(
+        job, id, hash(job + "/" + id), state, 0, "", bytes("inputs of " + id), "");
   }
 
-  static DatumRecord attempt(DatumRecord d, String state, int tries, String reason, String producedBy) {
+  static DatumRecord attempt(
+      DatumRecord d, String state, int tries, String reason, String producedBy) {
     return new DatumRecord(d.job(), d.id(), d.hash(), state, tries, reason, d.inputs(), producedBy);
   }
 
@@ -770,7 +805,9 @@ abstract class AbstractPipelineStoreTest {
   }
 
   static void assertSameDatums(List<DatumRecord> actual, List<DatumRecord> expected) {
-    assertThat(actual).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(expected);
+    assertThat(actual)
+        .usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyElementsOf(expected);
   }
 
   static void assertConflict(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The pipeline store on a real PostgreSQL server that this class starts, one schema per test.
- * Under CI ({@code CI=true}) a missing or failing PostgreSQL fails the run; elsewhere it skips it.
+ * The pipeline store on a real PostgreSQL server that this class starts, one schema per test. Under
+ * CI ({@code CI=true}) a missing or failing PostgreSQL fails the run; elsewhere it skips it.
  */
 class PostgresPipelineStoreIT extends AbstractPipelineStoreTest {
   private static final String PASSWORD = "not-a-real-secret-42";
