@@ -1,33 +1,32 @@
 package dev.tusk.fsd.store;
 
+import static dev.tusk.fsd.store.SqlDatabase.fromMicros;
+import static dev.tusk.fsd.store.SqlDatabase.prepare;
+import static dev.tusk.fsd.store.SqlDatabase.queryList;
+import static dev.tusk.fsd.store.SqlDatabase.queryOne;
+import static dev.tusk.fsd.store.SqlDatabase.toMicros;
+import static dev.tusk.fsd.store.SqlDatabase.toMicrosOrNull;
+import static dev.tusk.fsd.store.SqlDatabase.update;
+
 import dev.tusk.api.ErrorCode;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.tree.TreeRef;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The metadata store on SQLite or PostgreSQL, through JDBC. The SQL is shared; what differs lives
- * in {@link Dialect}.
+ * in {@link Dialect}, and the connections, transactions and error translation in {@link
+ * SqlDatabase}, which this store shares with its {@link JdbcPipelineStore}.
  *
  * <p>How it stays correct with many callers and several daemons:
  *
@@ -51,84 +50,7 @@ import org.slf4j.LoggerFactory;
 final class JdbcMetadataStore implements MetadataStore {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcMetadataStore.class);
 
-  static final int SCHEMA_VERSION = 1;
-
-  private static final int POOL_SIZE = 8;
-  private static final Duration POOL_WAIT = Duration.ofSeconds(30);
-
-  private static final String SCHEMA_VERSION_TABLE =
-      """
-      CREATE TABLE IF NOT EXISTS schema_version (
-        version INTEGER NOT NULL
-      )
-      """;
-
-  /** The tables and indexes of {@link #SCHEMA_VERSION}; {TEXT} is the dialect's text type. */
-  private static final List<String> SCHEMA =
-      List.of(
-          """
-          CREATE TABLE IF NOT EXISTS repos (
-            name        {TEXT} NOT NULL PRIMARY KEY,
-            created     BIGINT NOT NULL,
-            description {TEXT} NOT NULL
-          )
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS branches (
-            repo {TEXT} NOT NULL REFERENCES repos (name) ON DELETE CASCADE,
-            name {TEXT} NOT NULL,
-            head {TEXT},
-            PRIMARY KEY (repo, name)
-          )
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS branch_provenance (
-            repo            {TEXT}  NOT NULL,
-            branch          {TEXT}  NOT NULL,
-            position        INTEGER NOT NULL,
-            upstream_repo   {TEXT}  NOT NULL,
-            upstream_branch {TEXT}  NOT NULL,
-            PRIMARY KEY (repo, branch, position),
-            FOREIGN KEY (repo, branch) REFERENCES branches (repo, name) ON DELETE CASCADE
-          )
-          """,
-          """
-          CREATE INDEX IF NOT EXISTS branch_provenance_by_upstream
-            ON branch_provenance (upstream_repo, upstream_branch)
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS commits (
-            id          {TEXT} NOT NULL PRIMARY KEY,
-            repo        {TEXT} NOT NULL REFERENCES repos (name) ON DELETE CASCADE,
-            branch      {TEXT} NOT NULL,
-            parent      {TEXT},
-            state       {TEXT} NOT NULL CHECK (state IN ('OPEN', 'FINISHED')),
-            started     BIGINT NOT NULL,
-            finished    BIGINT,
-            description {TEXT} NOT NULL,
-            tree_key    {TEXT} NOT NULL,
-            tree_hash   {TEXT} NOT NULL,
-            size_bytes  BIGINT NOT NULL,
-            file_count  BIGINT NOT NULL,
-            commit_set  {TEXT} NOT NULL
-          )
-          """,
-          """
-          CREATE INDEX IF NOT EXISTS commits_by_repo ON commits (repo, started, id)
-          """,
-          """
-          CREATE INDEX IF NOT EXISTS commits_open ON commits (state) WHERE state = 'OPEN'
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS commit_provenance (
-            commit_id       {TEXT}  NOT NULL REFERENCES commits (id) ON DELETE CASCADE,
-            position        INTEGER NOT NULL,
-            repo            {TEXT}  NOT NULL,
-            branch          {TEXT}  NOT NULL,
-            upstream_commit {TEXT}  NOT NULL,
-            PRIMARY KEY (commit_id, position)
-          )
-          """);
+  static final int SCHEMA_VERSION = Schema.VERSION;
 
   private static final String SELECT_BRANCHES =
       """
@@ -190,99 +112,35 @@ final class JdbcMetadataStore implements MetadataStore {
          AND tree_key = ? AND tree_hash = ? AND size_bytes = ? AND file_count = ?
       """;
 
+  private final SqlDatabase db;
   private final Dialect dialect;
-  private final String name;
-  private final ConnectionPool pool;
-  private final ReentrantLock writers = new ReentrantLock(true);
+  private final PipelineStore pipelines;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private JdbcMetadataStore(JdbcTarget target) {
-    this.dialect = target.dialect();
-    this.name = target.displayName();
-    Driver driver = dialect.driver();
-    Properties properties = dialect.connectionProperties(target.user(), target.password());
-    this.pool =
-        new ConnectionPool(
-            () -> {
-              Connection connection = driver.connect(target.jdbcUrl(), properties);
-              if (connection == null) {
-                throw new SQLException("The JDBC driver does not accept " + name);
-              }
-              try {
-                dialect.initialize(connection, name);
-              } catch (SQLException e) {
-                connection.close();
-                throw e;
-              }
-              return connection;
-            },
-            POOL_SIZE,
-            POOL_WAIT);
+  private JdbcMetadataStore(SqlDatabase db) {
+    this.db = db;
+    this.dialect = db.dialect();
+    this.pipelines = new JdbcPipelineStore(db);
   }
 
-  /** Connects, creating the schema if the database has none. */
+  /** Connects, creating the schema if the database has none and upgrading an older one. */
   static JdbcMetadataStore open(JdbcTarget target) {
-    if (target.sqliteFile() != null) {
-      Path directory = target.sqliteFile().getParent();
-      try {
-        Files.createDirectories(directory);
-      } catch (IOException e) {
-        throw new PfsException(
-            ErrorCode.INTERNAL,
-            "Cannot open metadata store " + target.displayName() + ": cannot create " + directory,
-            e);
-      }
-    }
-    JdbcMetadataStore store = new JdbcMetadataStore(target);
+    SqlDatabase db = SqlDatabase.open(target);
     try {
-      store.createSchema();
+      Schema.createOrUpgrade(db);
     } catch (RuntimeException e) {
-      store.close();
+      db.close();
       throw e;
     }
     LOG.info("Opened metadata store {}", target.displayName());
-    return store;
-  }
-
-  private void createSchema() {
-    write(
-        "open the metadata store",
-        c -> {
-          dialect.lockSchema(c);
-          run(c, SCHEMA_VERSION_TABLE);
-          Optional<Integer> version =
-              queryOne(
-                  c,
-                  "SELECT MAX(version) FROM schema_version",
-                  rs -> {
-                    int v = rs.getInt(1);
-                    return rs.wasNull() ? null : v;
-                  });
-          if (version.isEmpty()) {
-            for (String ddl : SCHEMA) {
-              run(c, ddl.replace("{TEXT}", dialect.textType()));
-            }
-            update(c, "INSERT INTO schema_version (version) VALUES (?)", SCHEMA_VERSION);
-          } else if (version.get() > SCHEMA_VERSION) {
-            throw new PfsException(
-                ErrorCode.INTERNAL,
-                "Metadata store "
-                    + name
-                    + " has schema version "
-                    + version.get()
-                    + ", newer than this Tusk's "
-                    + SCHEMA_VERSION
-                    + ": upgrade Tusk");
-          }
-          return null;
-        });
+    return new JdbcMetadataStore(db);
   }
 
   // ---- repos ----
 
   @Override
   public void createRepo(RepoRecord repo) {
-    write(
+    db.write(
         "create repo '" + repo.name() + "'",
         c -> {
           int inserted =
@@ -305,7 +163,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public Optional<RepoRecord> getRepo(String name) {
-    return read(
+    return db.read(
         "get repo '" + name + "'",
         c ->
             queryOne(
@@ -317,7 +175,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public List<RepoRecord> listRepos() {
-    return read(
+    return db.read(
         "list repos",
         c ->
             queryList(
@@ -328,7 +186,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public boolean updateRepoDescription(String name, String description) {
-    return write(
+    return db.write(
         "update repo " + name,
         c -> update(c, "UPDATE repos SET description = ? WHERE name = ?", description, name) == 1);
   }
@@ -338,7 +196,7 @@ final class JdbcMetadataStore implements MetadataStore {
     // Children first: deleting the repo row first would lock it before the branch rows, the
     // opposite order of a concurrent insertCommit, and PostgreSQL would abort one as a deadlock.
     // Rows that a concurrent writer adds meanwhile go with the repo row by cascade.
-    return write(
+    return db.write(
         "delete repo '" + name + "'",
         c -> {
           update(
@@ -359,7 +217,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public void createBranch(BranchRecord branch) {
-    write(
+    db.write(
         "create branch " + branch.key(),
         c -> {
           requireRepo(c, branch.repo());
@@ -388,7 +246,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public Optional<BranchRecord> getBranch(String repo, String name) {
-    return read(
+    return db.read(
         "get branch " + repo + "@" + name,
         c -> {
           List<BranchRecord> found =
@@ -403,7 +261,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public List<BranchRecord> listBranches(String repo) {
-    return read(
+    return db.read(
         "list branches of repo '" + repo + "'",
         c ->
             queryBranches(
@@ -412,14 +270,14 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public List<BranchRecord> branchesProvenantOn(BranchKey upstream) {
-    return read(
+    return db.read(
         "list branches provenant on " + upstream,
         c -> queryBranches(c, BRANCHES_PROVENANT_ON, upstream.repo(), upstream.branch()));
   }
 
   @Override
   public boolean deleteBranch(String repo, String name) {
-    return write(
+    return db.write(
         "delete branch " + repo + "@" + name,
         c -> {
           update(c, "DELETE FROM branch_provenance WHERE repo = ? AND branch = ?", repo, name);
@@ -429,7 +287,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public boolean casBranchHead(String repo, String branch, String expectedHead, String newHead) {
-    return write(
+    return db.write(
         "move branch " + repo + "@" + branch,
         c -> update(c, MOVE_HEAD, newHead, repo, branch, expectedHead) == 1);
   }
@@ -438,7 +296,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public boolean insertCommit(CommitRecord commit, String expectedHead) {
-    return write(
+    return db.write(
         "insert commit " + commit.repo() + "@" + commit.id(),
         c -> {
           // Head first: it is the cheap way to lose, and it takes the branch row's lock early.
@@ -479,7 +337,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public Optional<CommitRecord> getCommit(String id) {
-    return read(
+    return db.read(
         "get commit " + id,
         c -> {
           List<CommitRecord> found =
@@ -504,7 +362,7 @@ final class JdbcMetadataStore implements MetadataStore {
     if (expected.state() == CommitState.FINISHED) {
       return false;
     }
-    return write(
+    return db.write(
         "update commit " + expected.repo() + "@" + expected.id(),
         c -> {
           TreeRef was = expected.tree();
@@ -544,7 +402,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public List<CommitRecord> listCommits(String repo) {
-    return read(
+    return db.read(
         "list commits of repo '" + repo + "'",
         c ->
             queryCommits(
@@ -555,7 +413,7 @@ final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public List<CommitRecord> openCommits() {
-    return read(
+    return db.read(
         "list open commits",
         c ->
             queryCommits(
@@ -564,23 +422,23 @@ final class JdbcMetadataStore implements MetadataStore {
                     + " WHERE c.state = 'OPEN' ORDER BY c.repo, c.started, c.id, p.position"));
   }
 
-  /** Idempotent; calls still running finish, later ones fail with UNAVAILABLE. */
   @Override
   public PipelineStore pipelines() {
-    throw new UnsupportedOperationException("JdbcPipelineStore is being written");
+    return pipelines;
   }
 
+  /** Idempotent; calls still running finish, later ones fail with UNAVAILABLE. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      pool.close();
-      LOG.info("Closed metadata store {}", name);
+      db.close();
+      LOG.info("Closed metadata store {}", db.name());
     }
   }
 
   @Override
   public String toString() {
-    return "JdbcMetadataStore[" + name + "]";
+    return "JdbcMetadataStore[" + db.name() + "]";
   }
 
   // ---- statements shared by several operations ----
@@ -729,201 +587,5 @@ final class JdbcMetadataStore implements MetadataStore {
         c.tree(),
         c.commitSet(),
         provenance);
-  }
-
-  static long toMicros(Instant t) {
-    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
-  }
-
-  private static Long toMicrosOrNull(Instant t) {
-    return t == null ? null : toMicros(t);
-  }
-
-  static Instant fromMicros(long micros) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-  }
-
-  // ---- JDBC plumbing ----
-
-  /** Work on a connection; the caller owns the transaction around it. */
-  @FunctionalInterface
-  private interface SqlWork<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /** Reads a row. */
-  @FunctionalInterface
-  private interface RowReader<T> {
-    T read(ResultSet rs) throws SQLException;
-  }
-
-  private <T> T read(String what, SqlWork<T> work) {
-    return execute(what, false, work);
-  }
-
-  /**
-   * Runs {@code work} in a transaction, committed if it returns and rolled back if it throws. Work
-   * that finds it has lost a compare-and-set returns before it has written anything.
-   */
-  private <T> T write(String what, SqlWork<T> work) {
-    if (!dialect.serializesWriters()) {
-      return execute(what, true, work);
-    }
-    writers.lock();
-    try {
-      return execute(what, true, work);
-    } finally {
-      writers.unlock();
-    }
-  }
-
-  private <T> T execute(String what, boolean transactional, SqlWork<T> work) {
-    boolean retried = false;
-    while (true) {
-      ConnectionPool.Lease lease = borrow(what);
-      boolean committing = false;
-      try {
-        Connection c = lease.connection();
-        if (!transactional) {
-          return work.run(c);
-        }
-        run(c, dialect.beginSql());
-        T result;
-        try {
-          result = work.run(c);
-        } catch (Throwable t) {
-          rollback(lease, t);
-          throw t;
-        }
-        committing = true;
-        run(c, "COMMIT");
-        return result;
-      } catch (SQLException e) {
-        if (committing) {
-          // Whatever went wrong, a transaction may still be open on this connection: drop it,
-          // which rolls back anything not committed.
-          lease.markBroken();
-        }
-        if (!dialect.isConnectionLost(e)) {
-          throw translate(what, e);
-        }
-        lease.markBroken();
-        // Its idle siblings most likely died with it (a server restart, a network cut).
-        pool.evictIdle();
-        if (committing) {
-          throw new PfsException(
-              ErrorCode.OUTCOME_UNKNOWN,
-              "Cannot tell whether "
-                  + what
-                  + " took effect: the connection to metadata store "
-                  + name
-                  + " was lost while committing",
-              e);
-        }
-        // Nothing was committed, so a second try on a fresh connection is safe; only one, and
-        // only when the dead connection was an old one, so that a real outage fails fast.
-        if (lease.reused() && !retried) {
-          retried = true;
-          LOG.debug("Retrying '{}' on a new connection after: {}", what, e.toString());
-          continue;
-        }
-        throw translate(what, e);
-      } finally {
-        lease.close();
-      }
-    }
-  }
-
-  private ConnectionPool.Lease borrow(String what) {
-    if (closed.get()) {
-      throw new PfsException(
-          ErrorCode.UNAVAILABLE, "Cannot " + what + ": metadata store " + name + " is closed");
-    }
-    try {
-      return pool.borrow();
-    } catch (SQLTransientConnectionException | SQLNonTransientConnectionException e) {
-      // The pool's own failures: closed meanwhile, or every connection busy for too long.
-      throw new PfsException(ErrorCode.UNAVAILABLE, "Cannot " + what + ": " + e.getMessage(), e);
-    } catch (SQLException e) {
-      throw translate(what, e);
-    }
-  }
-
-  private static void rollback(ConnectionPool.Lease lease, Throwable cause) {
-    try {
-      run(lease.connection(), "ROLLBACK");
-    } catch (SQLException e) {
-      // Never hand out a connection that may still be inside this transaction.
-      lease.markBroken();
-      cause.addSuppressed(e);
-    }
-  }
-
-  private PfsException translate(String what, SQLException e) {
-    if (dialect.isUnavailable(e)) {
-      return new PfsException(
-          ErrorCode.UNAVAILABLE,
-          "Cannot " + what + ": metadata store " + name + " is unavailable: " + e.getMessage(),
-          e);
-    }
-    if (e.getSQLState() != null && e.getSQLState().startsWith("40")) {
-      // Serialization failure or deadlock: the database rolled the transaction back.
-      return new PfsException(
-          ErrorCode.CONFLICT,
-          "Cannot " + what + ": aborted by a concurrent transaction, nothing was changed",
-          e);
-    }
-    return new PfsException(
-        ErrorCode.INTERNAL,
-        "Cannot " + what + ": " + e.getMessage() + " (metadata store " + name + ")",
-        e);
-  }
-
-  private static void run(Connection c, String sql) throws SQLException {
-    try (Statement statement = c.createStatement()) {
-      statement.execute(sql);
-    }
-  }
-
-  private static PreparedStatement prepare(Connection c, String sql, Object... params)
-      throws SQLException {
-    PreparedStatement statement = c.prepareStatement(sql);
-    try {
-      for (int i = 0; i < params.length; i++) {
-        // A null binds as an untyped null, which both drivers let the column's type decide.
-        statement.setObject(i + 1, params[i]);
-      }
-      return statement;
-    } catch (SQLException e) {
-      statement.close();
-      throw e;
-    }
-  }
-
-  private static int update(Connection c, String sql, Object... params) throws SQLException {
-    try (PreparedStatement statement = prepare(c, sql, params)) {
-      return statement.executeUpdate();
-    }
-  }
-
-  private static <T> Optional<T> queryOne(
-      Connection c, String sql, RowReader<T> reader, Object... params) throws SQLException {
-    try (PreparedStatement statement = prepare(c, sql, params);
-        ResultSet rs = statement.executeQuery()) {
-      return rs.next() ? Optional.ofNullable(reader.read(rs)) : Optional.empty();
-    }
-  }
-
-  private static <T> List<T> queryList(
-      Connection c, String sql, RowReader<T> reader, Object... params) throws SQLException {
-    List<T> rows = new ArrayList<>();
-    try (PreparedStatement statement = prepare(c, sql, params);
-        ResultSet rs = statement.executeQuery()) {
-      while (rs.next()) {
-        rows.add(reader.read(rs));
-      }
-    }
-    return rows;
   }
 }

@@ -16,13 +16,15 @@ package dev.tusk.fsd.store;
  *       through.
  * </ul>
  *
- * <p>The schema is created on first open. Timestamps are kept to the microsecond.
+ * <p>The schema is created on first open; a database written by an older release is upgraded in
+ * place, and one written by a newer release is refused. Timestamps are kept to the microsecond.
  */
 public final class MetadataStores {
   private MetadataStores() {}
 
   /**
-   * Connects to the store at {@code url}, creating its schema if the database has none.
+   * Connects to the store at {@code url}, creating its schema if the database has none and
+   * upgrading an older one.
    *
    * @throws IllegalArgumentException if the URL has neither accepted form (the message names them
    *     and never repeats the URL, which may hold a password)
