@@ -13,7 +13,11 @@ public enum ErrorCode {
   BRANCH_NOT_FOUND(Status.Code.NOT_FOUND),
   COMMIT_NOT_FOUND(Status.Code.NOT_FOUND),
   FILE_NOT_FOUND(Status.Code.NOT_FOUND),
+  PIPELINE_NOT_FOUND(Status.Code.NOT_FOUND),
+  JOB_NOT_FOUND(Status.Code.NOT_FOUND),
+  DATUM_NOT_FOUND(Status.Code.NOT_FOUND),
   REPO_EXISTS(Status.Code.ALREADY_EXISTS),
+  PIPELINE_EXISTS(Status.Code.ALREADY_EXISTS),
   BRANCH_EXISTS(Status.Code.ALREADY_EXISTS),
   /** The commit is finished and can no longer change. */
   COMMIT_FINISHED(Status.Code.FAILED_PRECONDITION),

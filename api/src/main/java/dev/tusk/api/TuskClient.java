@@ -104,6 +104,11 @@ public final class TuskClient {
         async.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS));
   }
 
+  /** Pipelines, jobs, datums and logs, on the same connection. */
+  public PipelineClient pipelines() {
+    return new PipelineClient(channel);
+  }
+
   /** The daemon's address as the channel names it, for messages. */
   public String authority() {
     return channel.authority();
@@ -356,7 +361,7 @@ public final class TuskClient {
     return stream(request, async::diffFile, LIST_WINDOW);
   }
 
-  private static <T> T unary(Supplier<T> rpc) {
+  static <T> T unary(Supplier<T> rpc) {
     try {
       return rpc.get();
     } catch (StatusRuntimeException e) {
@@ -364,7 +369,7 @@ public final class TuskClient {
     }
   }
 
-  private static <Q, R> Stream<R> stream(
+  static <Q, R> Stream<R> stream(
       Q request, BiConsumer<Q, StreamObserver<R>> method, int window) {
     ResponseIterator<Q, R> responses = new ResponseIterator<>(window);
     method.accept(request, responses);

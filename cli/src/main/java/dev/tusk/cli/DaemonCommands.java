@@ -85,13 +85,24 @@ final class DaemonCommands {
             + " (default: $TUSK_METADATA).")
     String metadata;
 
+    @Option(
+        names = "--runtime",
+        paramLabel = "NAME",
+        description = "Where pipelines run their datums: bubblewrap (default: a sandbox using the host's"
+            + " /usr) or docker (the spec's image, through the local Docker engine).")
+    String runtime = DaemonConfig.DEFAULT_RUNTIME;
+
     DaemonConfig config(Io io) {
       HostPort.parse(listen, "listen address");
+      if (!runtime.equals("bubblewrap") && !runtime.equals("docker")) {
+        throw new IllegalArgumentException("Unknown runtime '" + runtime + "': expected bubblewrap or docker");
+      }
       return new DaemonConfig(
           data.resolve(io),
           listen,
           store != null ? store : io.getenv(STORE_ENV),
-          metadata != null ? metadata : io.getenv(METADATA_ENV));
+          metadata != null ? metadata : io.getenv(METADATA_ENV),
+          runtime);
     }
   }
 
@@ -193,7 +204,8 @@ final class DaemonCommands {
 
     private static List<String> command(DaemonConfig config) {
       return PidFile.tuskCommand(List.of(
-          "daemon", "--data", config.dataDir().toString(), "--listen", config.listen()));
+          "daemon", "--data", config.dataDir().toString(), "--listen", config.listen(),
+          "--runtime", config.runtime()));
     }
 
     private static void putOrRemove(Map<String, String> env, String name, String value) {

@@ -89,10 +89,19 @@ final class FileCommands {
     @Parameters(paramLabel = "REPO@REF:/PATH")
     String file;
 
+    @Option(
+        names = "--provenance",
+        description = "For a pipeline's output: the job, datum, input files, pipeline version and image that produced it.")
+    boolean provenance;
+
     @Mixin Output output;
 
     @Override
     protected int run(TuskClient client) throws Exception {
+      if (provenance) {
+        PipelineCommands.printProvenance(io(), output, client.pipelines(), file);
+        return 0;
+      }
       output.printOne(io(), client.inspectFile(file), JsonOutput::file, f -> new String[] {
         "Path", f.getPath(),
         "Type", JsonOutput.type(f.getType()),

@@ -7,9 +7,15 @@ import dev.tusk.api.v1.BranchRef;
 import dev.tusk.api.v1.CommitInfo;
 import dev.tusk.api.v1.CommitRef;
 import dev.tusk.api.v1.CommitState;
+import dev.tusk.api.v1.DatumInfo;
+import dev.tusk.api.v1.DatumInput;
 import dev.tusk.api.v1.DiffFileResponse;
 import dev.tusk.api.v1.FileInfo;
+import dev.tusk.api.v1.FileProvenance;
 import dev.tusk.api.v1.FileType;
+import dev.tusk.api.v1.JobInfo;
+import dev.tusk.api.v1.LogLine;
+import dev.tusk.api.v1.PipelineInfo;
 import dev.tusk.api.v1.RepoInfo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -111,6 +117,122 @@ final class JsonOutput {
       json.writeNull();
     }
     end();
+  }
+
+  void pipeline(PipelineInfo pipeline) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("name", pipeline.getName());
+    json.writeNumberField("version", pipeline.getVersion());
+    json.writeStringField("state", pipeline.getState());
+    json.writeStringField("reason", emptyToNull(pipeline.getReason()));
+    json.writeStringField("created", pipeline.hasCreated() ? Formats.rfc3339(pipeline.getCreated()) : null);
+    json.writeStringField("updated", pipeline.hasUpdated() ? Formats.rfc3339(pipeline.getUpdated()) : null);
+    json.writeStringField("description", pipeline.getDescription());
+    json.writeStringField("output_repo", pipeline.getOutputRepo());
+    json.writeStringField("output_branch", pipeline.getOutputBranch());
+    json.writeStringField("last_job_state", pipeline.hasLastJob() ? pipeline.getLastJob().getState() : null);
+    json.writeFieldName("spec");
+    json.writeRawValue(pipeline.getSpecJson());
+    end();
+  }
+
+  /** The fields of {@code tusk list job -o json}. */
+  void job(JobInfo job) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", job.getId());
+    json.writeStringField("pipeline", job.getPipeline());
+    json.writeNumberField("pipeline_version", job.getPipelineVersion());
+    json.writeStringField("state", job.getState());
+    json.writeStringField("reason", emptyToNull(job.getReason()));
+    json.writeStringField("created", job.hasCreated() ? Formats.rfc3339(job.getCreated()) : null);
+    json.writeStringField("started", job.hasStarted() ? Formats.rfc3339(job.getStarted()) : null);
+    json.writeStringField("finished", job.hasFinished() ? Formats.rfc3339(job.getFinished()) : null);
+    json.writeArrayFieldStart("input_commits");
+    for (CommitRef input : job.getInputCommitsList()) {
+      commitRef(input);
+    }
+    json.writeEndArray();
+    json.writeFieldName("output_commit");
+    if (job.hasOutputCommit()) {
+      commitRef(job.getOutputCommit());
+    } else {
+      json.writeNull();
+    }
+    json.writeNumberField("datums_total", job.getDatumsTotal());
+    json.writeNumberField("datums_processed", job.getDatumsProcessed());
+    json.writeNumberField("datums_skipped", job.getDatumsSkipped());
+    json.writeNumberField("datums_failed", job.getDatumsFailed());
+    json.writeStringField("commit_set", job.getCommitSet());
+    end();
+  }
+
+  /** The fields of {@code tusk list datum -o json}. */
+  void datum(DatumInfo datum) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", datum.getId());
+    json.writeStringField("job", datum.getJob());
+    json.writeStringField("state", datum.getState());
+    datumInputs(datum.getInputsList());
+    json.writeNumberField("tries", datum.getTries());
+    json.writeStringField("reason", emptyToNull(datum.getReason()));
+    json.writeStringField("produced_by_job", emptyToNull(datum.getProducedByJob()));
+    end();
+  }
+
+  void log(LogLine line) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("time", line.hasTime() ? Formats.rfc3339(line.getTime()) : null);
+    json.writeStringField("pipeline", line.getPipeline());
+    json.writeStringField("job", line.getJob());
+    json.writeStringField("datum", emptyToNull(line.getDatum()));
+    json.writeStringField("stream", line.getStream());
+    json.writeStringField("message", line.getMessage());
+    end();
+  }
+
+  void provenance(FileProvenance file) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("path", file.getPath());
+    json.writeStringField("hash", file.getHash());
+    json.writeFieldName("commit");
+    commitRef(file.getCommit());
+    json.writeStringField("pipeline", file.getPipeline());
+    json.writeNumberField("pipeline_version", file.getPipelineVersion());
+    json.writeStringField("job", file.getJob());
+    json.writeStringField("datum", file.getDatum());
+    json.writeStringField("image", file.getImage());
+    json.writeArrayFieldStart("cmd");
+    for (String arg : file.getCmdList()) {
+      json.writeString(arg);
+    }
+    json.writeEndArray();
+    json.writeStringField("runtime", file.getRuntime());
+    datumInputs(file.getInputsList());
+    end();
+  }
+
+  private void datumInputs(java.util.List<DatumInput> inputs) throws IOException {
+    json.writeArrayFieldStart("inputs");
+    for (DatumInput input : inputs) {
+      json.writeStartObject();
+      json.writeStringField("name", input.getName());
+      json.writeStringField("repo", input.getRepo());
+      json.writeStringField("branch", input.getBranch());
+      json.writeStringField("commit", input.getCommit());
+      json.writeStringField("path", input.getPath());
+      json.writeStringField("hash", input.getHash());
+      json.writeStringField("type", input.getDirectory() ? "dir" : "file");
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+  }
+
+  private void commitRef(CommitRef ref) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("repo", ref.getRepo());
+    json.writeStringField("branch", ref.getBranch());
+    json.writeStringField("id", ref.getId());
+    json.writeEndObject();
   }
 
   void flush() throws IOException {

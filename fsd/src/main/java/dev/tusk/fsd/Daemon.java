@@ -4,6 +4,9 @@ import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.ChunkStoreConfig;
 import dev.tusk.chunkstore.ObjectStores;
 import dev.tusk.fsd.grpc.GrpcServer;
+import dev.tusk.fsd.pipeline.PipelineController;
+import dev.tusk.fsd.pipeline.ProcessWorkerLauncher;
+import dev.tusk.fsd.pipeline.WorkerLauncher;
 import dev.tusk.fsd.store.MetadataStore;
 import dev.tusk.fsd.store.MetadataStores;
 import dev.tusk.fsd.tree.TreeStore;
@@ -15,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,14 +61,29 @@ public final class Daemon implements AutoCloseable {
       if (recovered > 0) {
         LOG.info("Finished {} commits left open by the previous run", recovered);
       }
-      GrpcServer server = GrpcServer.start(config.host(), config.port(), pfs, config.effectiveStoreUrl());
+      AtomicReference<String> agentAddress = new AtomicReference<>();
+      WorkerLauncher launcher = new ProcessWorkerLauncher(
+          agentAddress::get, config.runtime(), config.dataDir().toAbsolutePath().resolve("workers"));
+      PipelineController pipelines =
+          new PipelineController(pfs, meta.pipelines(), launcher, config.runtime(), Clock.systemUTC());
+      GrpcServer server =
+          GrpcServer.start(config.host(), config.port(), pfs, config.effectiveStoreUrl(), pipelines);
       opened.push(server);
+      // Closed before the server, so that agents it stops are not taken for crashed ones.
+      opened.push(pipelines);
+      agentAddress.set(agentHost(config.host()) + ":" + server.port());
+      pipelines.start();
       LOG.info("Tusk daemon serving on {}:{} with data in {}", config.host(), server.port(), config.dataDir());
       return new Daemon(opened, server, pfs);
     } catch (IOException | RuntimeException e) {
       closeAll(opened, e);
       throw e;
     }
+  }
+
+  /** Where agents on this machine reach a daemon listening on {@code host}. */
+  private static String agentHost(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
   }
 
   public int port() {

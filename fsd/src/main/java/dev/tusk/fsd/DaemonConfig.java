@@ -11,13 +11,20 @@ import java.util.Objects;
  * @param listen {@code host:port} for gRPC; port 0 picks a free one
  * @param storeUrl an object store URL instead of {@code file://<dataDir>/store}, or null
  * @param metadataUrl a metadata URL ({@code postgresql://...}) instead of the SQLite file, or null
+ * @param runtime the container runtime pipeline agents run datums in: "bubblewrap" or "docker"
  */
-public record DaemonConfig(Path dataDir, String listen, String storeUrl, String metadataUrl) {
+public record DaemonConfig(Path dataDir, String listen, String storeUrl, String metadataUrl, String runtime) {
   public static final String DEFAULT_LISTEN = "127.0.0.1:1650";
+  public static final String DEFAULT_RUNTIME = "bubblewrap";
 
   public DaemonConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     listen = listen == null ? DEFAULT_LISTEN : listen;
+    runtime = runtime == null ? DEFAULT_RUNTIME : runtime;
+  }
+
+  public DaemonConfig(Path dataDir, String listen, String storeUrl, String metadataUrl) {
+    this(dataDir, listen, storeUrl, metadataUrl, DEFAULT_RUNTIME);
   }
 
   public String effectiveStoreUrl() {

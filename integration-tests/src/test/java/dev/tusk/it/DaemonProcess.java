@@ -20,11 +20,13 @@ final class DaemonProcess implements AutoCloseable {
   private final Process process;
   private final ManagedChannel channel;
   private final TuskClient client;
+  private final int port;
 
-  private DaemonProcess(Process process, ManagedChannel channel) {
+  private DaemonProcess(Process process, ManagedChannel channel, int port) {
     this.process = process;
     this.channel = channel;
     this.client = new TuskClient(channel);
+    this.port = port;
   }
 
   /** Starts a daemon on {@code data} listening on {@code port}, and waits until it answers. */
@@ -41,7 +43,7 @@ final class DaemonProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(data.getFileName() + ".log").toFile()))
         .start();
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    DaemonProcess daemon = new DaemonProcess(process, channel);
+    DaemonProcess daemon = new DaemonProcess(process, channel, port);
     daemon.awaitReady(Duration.ofSeconds(60));
     return daemon;
   }
@@ -50,6 +52,10 @@ final class DaemonProcess implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  int port() {
+    return port;
   }
 
   TuskClient client() {

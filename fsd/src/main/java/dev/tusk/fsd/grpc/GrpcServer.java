@@ -1,12 +1,14 @@
 package dev.tusk.fsd.grpc;
 
 import dev.tusk.fsd.Threads;
+import dev.tusk.fsd.pipeline.PipelineController;
 import dev.tusk.fsd.version.Pfs;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,13 +27,19 @@ public final class GrpcServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Serves {@code pfs}; {@code storeUrl} is what clients that read chunks directly are told. */
-  public static GrpcServer start(String host, int port, Pfs pfs, String storeUrl) throws IOException {
+  /**
+   * Serves {@code pfs} and {@code pipelines}; {@code storeUrl} is what clients that read chunks
+   * directly are told.
+   */
+  public static GrpcServer start(String host, int port, Pfs pfs, String storeUrl, PipelineController pipelines)
+      throws IOException {
     ExecutorService executor = executor();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .addService(ServerInterceptors.intercept(new PfsService(pfs, storeUrl), new ErrorMappingInterceptor()))
+        .addService(ServerInterceptors.intercept(new PpsService(pipelines), new ErrorMappingInterceptor()))
+        .addService(new WorkerService(pipelines, Clock.systemUTC()))
         .build();
     try {
       server.start();

@@ -28,7 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Records to protobuf messages and back: the only place that knows both. */
-final class Protos {
+public final class Protos {
   private Protos() {}
 
   static Timestamp timestamp(Instant instant) {
@@ -109,7 +109,7 @@ final class Protos {
   }
 
   /** A client's claim of stored content; {@link FileContent} checks that its refs add up. */
-  static FileContent content(PutContent put) {
+  public static FileContent content(PutContent put) {
     List<DataRef> refs = new ArrayList<>(put.getDataCount());
     for (dev.tusk.api.v1.DataRef ref : put.getDataList()) {
       if (ref.getChunk().size() != 32) {

@@ -11,6 +11,7 @@ import dev.tusk.chunkstore.FileContent;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.store.BranchKey;
 import dev.tusk.fsd.store.BranchRecord;
+import dev.tusk.fsd.store.CommitProvenance;
 import dev.tusk.fsd.store.CommitRecord;
 import dev.tusk.fsd.store.CommitState;
 import dev.tusk.fsd.store.MetadataStore;
@@ -31,9 +32,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +64,7 @@ public final class Pfs {
   private final Cache<String, CommitRecord> finished = Caffeine.newBuilder().maximumSize(100_000).build();
   private final ReentrantLock finishLock = new ReentrantLock();
   private final Condition commitFinished = finishLock.newCondition();
+  private final List<Consumer<CommitRecord>> finishListeners = new CopyOnWriteArrayList<>();
 
   public Pfs(MetadataStore meta, TreeStore trees, ChunkStore chunks, Clock clock) {
     this.meta = meta;
@@ -218,7 +222,7 @@ public final class Pfs {
       CommitRecord done = commit.finish(
           now(), description == null || description.isEmpty() ? commit.description() : description);
       if (meta.casCommit(commit, done)) {
-        signalFinished();
+        signalFinished(done);
         return done;
       }
     }
@@ -431,28 +435,84 @@ public final class Pfs {
       CommitRecord commit = new CommitRecord(
           id, repo, branch, head, CommitState.FINISHED, at, at, description, tree, id, List.of());
       if (meta.insertCommit(commit, head)) {
-        signalFinished();
+        signalFinished(commit);
         return commit;
       }
     }
     throw conflict("commit to " + repo + "@" + branch);
   }
 
-  private void signalFinished() {
+  /**
+   * Writes a pipeline job's output: a finished commit with the chosen {@code id}, made of the
+   * branch head's tree with {@code changes} applied, naming its input commits as provenance and
+   * joining their commit set. Idempotent: if commit {@code id} exists already (a crash came between
+   * writing it and recording the job's success), that commit is returned unchanged.
+   */
+  public CommitRecord commitOutput(
+      String repo,
+      String branch,
+      String id,
+      String description,
+      List<TreeChange> changes,
+      String commitSet,
+      List<CommitProvenance> provenance)
+      throws IOException {
+    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      Optional<CommitRecord> existing = meta.getCommit(id);
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+      String head = meta.getBranch(repo, branch).map(BranchRecord::head).orElse(null);
+      CommitRecord base = head == null ? null : commit(head);
+      if (base != null && base.state() == CommitState.OPEN) {
+        throw new PfsException(
+            ErrorCode.COMMIT_OPEN,
+            "Cannot write the output of a job to " + repo + "@" + branch + ": commit " + head
+                + " is open on it; finish it");
+      }
+      TreeRef tree = trees.apply(base == null ? TreeRef.EMPTY : base.tree(), changes);
+      Instant at = now();
+      CommitRecord commit = new CommitRecord(
+          id, repo, branch, head, CommitState.FINISHED, at, at, description, tree, commitSet, provenance);
+      if (meta.insertCommit(commit, head)) {
+        signalFinished(commit);
+        return commit;
+      }
+    }
+    throw conflict("commit the output of a job to " + repo + "@" + branch);
+  }
+
+  /**
+   * Calls {@code listener} with every commit this daemon finishes (on the finishing thread: it
+   * must be quick). Commits finished by other daemons sharing the database are not seen.
+   */
+  public void onCommitFinished(Consumer<CommitRecord> listener) {
+    finishListeners.add(listener);
+  }
+
+  /** A fresh commit or job id: 32 lowercase hex digits. */
+  public static String newId() {
+    return UUID.randomUUID().toString().replace("-", "");
+  }
+
+  private void signalFinished(CommitRecord commit) {
     finishLock.lock();
     try {
       commitFinished.signalAll();
     } finally {
       finishLock.unlock();
     }
+    for (Consumer<CommitRecord> listener : finishListeners) {
+      try {
+        listener.accept(commit);
+      } catch (RuntimeException e) {
+        LOG.warn("A commit listener failed on {}@{}", commit.repo(), commit.id(), e);
+      }
+    }
   }
 
   private Instant now() {
     return clock.instant();
-  }
-
-  private static String newId() {
-    return UUID.randomUUID().toString().replace("-", "");
   }
 
   private static PfsException notFound(Ref ref) {

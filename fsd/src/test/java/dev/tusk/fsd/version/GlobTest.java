@@ -32,7 +32,9 @@ class GlobTest {
 
   @Test
   void literalCharactersAreLiteral() {
-    assertThat(Glob.compile("/a+b.(1).txt").matches("/a+b.(1).txt")).isTrue();
+    assertThat(Glob.compile("/a+b.txt").matches("/a+b.txt")).isTrue();
+    // Parentheses are capture groups (as in Pachyderm); a backslash makes them literal.
+    assertThat(Glob.compile("/a+b.\\(1\\).txt").matches("/a+b.(1).txt")).isTrue();
     assertThat(Glob.compile("/a.txt").matches("/abtxt")).isFalse();
   }
 
