@@ -2,7 +2,6 @@ package dev.tusk.container;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -24,7 +23,7 @@ final class LinePump {
   private final Thread thread;
   // Written by the pump thread only; read after join(), which orders the accesses.
   private final ArrayDeque<String> tail = new ArrayDeque<>(TAIL_LINES);
-  private RuntimeException sinkFailure;
+  private volatile RuntimeException sinkFailure;
   private IOException readFailure;
 
   private LinePump(InputStream in, LogSink.Stream stream, LogSink sink, String threadName) {
@@ -48,15 +47,18 @@ final class LinePump {
   }
 
   /**
-   * The last few lines, oldest first, once {@link #await} returned true; rethrows what the sink
-   * threw.
+   * The last few lines, oldest first, or none if the stream has not ended; rethrows what the sink
+   * threw, and what reading threw.
    */
-  List<String> finish() {
+  List<String> finish() throws IOException {
     if (sinkFailure != null) {
       throw sinkFailure;
     }
+    if (thread.isAlive()) {
+      return List.of();
+    }
     if (readFailure != null) {
-      throw new UncheckedIOException("Cannot read the container's " + stream, readFailure);
+      throw new IOException("Cannot read the container's " + stream, readFailure);
     }
     return List.copyOf(tail);
   }

@@ -61,12 +61,13 @@ final class ProcessRun {
       throw new InterruptedException("Interrupted before " + name + " started");
     }
     Process process = builder.start();
-    LinePump out =
-        LinePump.start(process.getInputStream(), LogSink.Stream.STDOUT, logs, name + "-out");
-    LinePump err =
-        LinePump.start(process.getErrorStream(), LogSink.Stream.STDERR, logs, name + "-err");
-    feed(process.getOutputStream(), stdin, name + "-in");
+    String threads = name + "-" + process.pid();
     try {
+      LinePump out =
+          LinePump.start(process.getInputStream(), LogSink.Stream.STDOUT, logs, threads + "-out");
+      LinePump err =
+          LinePump.start(process.getErrorStream(), LogSink.Stream.STDERR, logs, threads + "-err");
+      feed(process.getOutputStream(), stdin, threads + "-in");
       int code = process.waitFor();
       out.await(DRAIN_MILLIS);
       err.await(DRAIN_MILLIS);
@@ -74,6 +75,10 @@ final class ProcessRun {
       return new Outcome(code, err.finish());
     } catch (InterruptedException e) {
       stop(process, stopper, e);
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // The pipes failed or the sink threw: the command's result is lost, so it must not go on.
+      process.destroyForcibly();
       throw e;
     }
   }
