@@ -32,8 +32,10 @@ public final class DockerRuntime implements ContainerRuntime {
   private static final long COMMAND_MILLIS = 10_000;
   private static final long AVAILABLE_MILLIS = 5_000;
   private static final int KILL_ATTEMPTS = 10;
-  // docker run exits with 125 when Docker itself fails, and says why on a "docker: ..." line.
+  // docker run exits with these when it fails itself, and says why on a "docker: ..." line.
   private static final int DOCKER_FAILED = 125;
+  private static final int CANNOT_EXECUTE = 126;
+  private static final int NOT_FOUND = 127;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path docker;
@@ -83,14 +85,18 @@ public final class DockerRuntime implements ContainerRuntime {
             spec.stdin(),
             logs,
             client -> stop(name, client));
-    if (outcome.exitCode() == DOCKER_FAILED) {
-      for (String line : outcome.stderrTail()) {
-        if (line.startsWith("docker: ")) {
-          throw failure(spec, name, line);
-        }
-      }
+    String dockerError =
+        outcome.stderrTail().stream().filter(l -> l.startsWith("docker: ")).findFirst().orElse("");
+    if (dockerError.isEmpty()) {
+      return ExitStatus.of(outcome.exitCode());
     }
-    return ExitStatus.of(outcome.exitCode());
+    String program = spec.command().get(0);
+    return switch (outcome.exitCode()) {
+      case DOCKER_FAILED -> throw failure(spec, name, dockerError);
+      case CANNOT_EXECUTE -> new ExitStatus(CANNOT_EXECUTE, "cannot execute " + program);
+      case NOT_FOUND -> new ExitStatus(NOT_FOUND, "command not found: " + program);
+      default -> ExitStatus.of(outcome.exitCode());
+    };
   }
 
   /** The {@code docker run} command line for {@code spec}, naming the container {@code name}. */

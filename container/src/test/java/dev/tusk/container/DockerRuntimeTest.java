@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tusk.container.ContainerSpec.Bind;
 import dev.tusk.container.ContainerSpec.Resources;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code docker run} command lines; DockerRuntimeIT runs them against a real engine. */
 class DockerRuntimeTest {
@@ -90,5 +92,17 @@ class DockerRuntimeTest {
 
     assertThatThrownBy(() -> runtime.command(spec, "tusk-0"))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aMissingDockerIsAnIOExceptionNamingThePackage(@TempDir Path dir) throws Exception {
+    DockerRuntime missing = new DockerRuntime(dir.resolve("docker"), Map.of());
+    ContainerSpec spec =
+        new ContainerSpec("img", List.of("true"), List.of(), Map.of(), List.of(), Resources.NONE);
+
+    assertThat(missing.available()).isFalse();
+    assertThatThrownBy(() -> missing.run(spec, (stream, line) -> {}))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("apt install docker.io");
   }
 }
