@@ -179,7 +179,10 @@ class DockerRuntimeIT {
 
   @Test
   void aMissingCommandExitsWith127() throws Exception {
-    assertThat(runtime.run(spec("tusk-no-such-command"), sink).code()).isEqualTo(127);
+    ExitStatus status = runtime.run(spec("tusk-no-such-command"), sink);
+
+    assertThat(status.code()).isEqualTo(127);
+    assertThat(status.description()).isEqualTo("command not found: tusk-no-such-command");
   }
 
   @Test
