@@ -14,7 +14,8 @@ public interface ContainerRuntime {
   /**
    * Runs {@code spec} to completion, passing each line it prints to {@code logs}. Interrupting
    * the calling thread kills the container and everything in it, then throws
-   * InterruptedException.
+   * InterruptedException. If {@code logs} throws, the command still runs to its end (its output
+   * is drained but dropped), then that exception is thrown.
    *
    * @throws IOException if the container cannot be started (the runtime is missing, the image
    *     does not exist); a command that starts and fails is an {@link ExitStatus}, not an exception

@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param image the image to run in (Docker); runtimes without images ignore it
  * @param command the program and its arguments; not empty
  * @param stdin lines written to the command's standard input, each ending in a newline, then EOF
- * @param env environment variables, on top of a minimal default (PATH, HOME=/tmp)
- * @param binds host paths made visible inside, in order (a later bind may sit inside an earlier one)
+ * @param env environment variables, on top of the runtime's defaults (bubblewrap: PATH and
+ *     HOME=/tmp; Docker: the image's); names are not empty and hold no '='
+ * @param binds host paths made visible inside, in order (a later bind may sit inside an earlier
+ *     one)
  * @param resources what the spec asked for; runtimes enforce what they can
  */
 public record ContainerSpec(
@@ -31,6 +33,16 @@ public record ContainerSpec(
     }
     stdin = List.copyOf(stdin);
     env = Map.copyOf(env);
+    env.forEach(
+        (key, value) -> {
+          if (key.isEmpty()
+              || key.indexOf('=') >= 0
+              || key.indexOf(0) >= 0
+              || value.indexOf(0) >= 0) {
+            throw new IllegalArgumentException(
+                "Bad environment variable " + key + ": empty, or holds = or NUL");
+          }
+        });
     binds = List.copyOf(binds);
     Objects.requireNonNull(resources, "resources");
   }
