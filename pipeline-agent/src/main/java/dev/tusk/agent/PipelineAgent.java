@@ -141,6 +141,7 @@ public final class PipelineAgent implements AutoCloseable {
     String error = null;
     List<PutContent> files = List.of();
     long ran = 0;
+    long collected = 0;
     boolean reportable = false;
     setDatumThread(Thread.currentThread());
     try {
@@ -151,6 +152,7 @@ public final class PipelineAgent implements AutoCloseable {
       ran = System.nanoTime() - before;
       if (status.success()) {
         files = outputs.collect(prepared.outDir(), task);
+        collected = System.nanoTime() - before - ran;
       } else {
         logs.agent(status.description());
         error = String.join(" ", task.getTransform().getCmdList()) + " " + status.description();
@@ -186,8 +188,8 @@ public final class PipelineAgent implements AutoCloseable {
         .build());
     deleteQuietly(datumDir); // after the report: it is off the datum's critical path
     if (LOG.isDebugEnabled()) {
-      LOG.debug("Datum {}: {} outputs, {} ms in the container, {} ms in total", task.getDatum(), files.size(),
-          TimeUnit.NANOSECONDS.toMillis(ran), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      LOG.debug("Datum {}: {} outputs; {} us in the container, {} us storing outputs, {} us in all", task.getDatum(),
+          files.size(), ran / 1000, collected / 1000, (System.nanoTime() - start) / 1000);
     }
   }
 
