@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A real bubblewrap sandbox for the agent's tests, until the container module's BubblewrapRuntime
@@ -25,6 +26,8 @@ import java.util.concurrent.Future;
  * namespace.
  */
 final class TestBubblewrapRuntime implements ContainerRuntime, AutoCloseable {
+  /** Time spent in {@link #run}, for measuring what the agent adds around it. */
+  final LongAdder runNanos = new LongAdder();
   private final ExecutorService io = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "test-bwrap-io");
     t.setDaemon(true);
@@ -38,6 +41,15 @@ final class TestBubblewrapRuntime implements ContainerRuntime, AutoCloseable {
 
   @Override
   public ExitStatus run(ContainerSpec spec, LogSink logs) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    try {
+      return runTimed(spec, logs);
+    } finally {
+      runNanos.add(System.nanoTime() - start);
+    }
+  }
+
+  private ExitStatus runTimed(ContainerSpec spec, LogSink logs) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(
         "bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
         "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
