@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,8 @@ final class DatumSandbox {
   static Prepared prepare(DatumTask task, Path pfsMount, Path datumDir) throws IOException {
     Files.createDirectories(datumDir);
     Path outDir = Files.createDirectory(datumDir.resolve("out"));
+    // The command may run as any user (a Docker image's USER): let it write its outputs.
+    Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path skeletons = Files.createDirectory(datumDir.resolve("in"));
 
     Map<String, List<DatumInput>> byName = new LinkedHashMap<>();

@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,10 +113,14 @@ class PipelineAgentIT {
 
   @BeforeEach
   void startAgent() throws Exception {
+    startAgent(true, new TestBubblewrapRuntime());
+  }
+
+  private void startAgent(boolean allowOther, TestBubblewrapRuntime sandbox) throws Exception {
     worker = new TestWorkerServer();
-    runtime = new TestBubblewrapRuntime();
+    runtime = sandbox;
     workDir = Files.createTempDirectory(temp, "agent-");
-    agent = new PipelineAgent(new AgentConfig("edges", "edges-0", workDir, true), worker.routing(pfs), chunks, runtime);
+    agent = new PipelineAgent(new AgentConfig("edges", "edges-0", workDir, allowOther), worker.routing(pfs), chunks, runtime);
     running = new CompletableFuture<>();
     Thread thread = new Thread(() -> {
       try {
@@ -209,6 +214,27 @@ class PipelineAgentIT {
     Report report = run(task);
     String ids = JOB + " " + task.getDatum() + " " + OUTPUT_COMMIT;
     assertThat(report.lines("stdout")).containsExactly(ids, ids, "/pfs/images/a.txt hello world", "alpha");
+  }
+
+  @Test
+  void aSandboxOfAnotherUserNeedsAllowOther() throws Exception {
+    // The other user must be able to reach the bind sources, as dockerd (root) can.
+    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (boolean allowOther : List.of(true, false)) {
+      stopAgent();
+      startAgent(allowOther, TestBubblewrapRuntime.asUser(65534));
+      Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Report report = run(task(List.of("sh", "-c", "id -u; cat /pfs/images/a.txt; echo done > /pfs/out/x"),
+          input("images", "/a.txt", false)));
+      if (allowOther) {
+        assertThat(report.result().getSuccess()).as(report.toString()).isTrue();
+        assertThat(report.lines("stdout")).containsExactly("65534", "alpha");
+        assertThat(report.outputs()).extracting(PutContent::getPath).containsExactly("/x");
+      } else {
+        assertThat(report.result().getSuccess()).isFalse();
+        assertThat(report.lines("stderr")).anyMatch(line -> line.contains("Permission denied"));
+      }
+    }
   }
 
   // ---- outputs ----

@@ -28,11 +28,26 @@ import java.util.concurrent.atomic.LongAdder;
 final class TestBubblewrapRuntime implements ContainerRuntime, AutoCloseable {
   /** Time spent in {@link #run}, for measuring what the agent adds around it. */
   final LongAdder runNanos = new LongAdder();
+  /** Runs bwrap through this, e.g. to start it as another user; empty for none. */
+  private final List<String> prefix;
   private final ExecutorService io = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "test-bwrap-io");
     t.setDaemon(true);
     return t;
   });
+
+  TestBubblewrapRuntime() {
+    this(List.of());
+  }
+
+  private TestBubblewrapRuntime(List<String> prefix) {
+    this.prefix = List.copyOf(prefix);
+  }
+
+  /** Sandboxes started by another user, in a user namespace of their own, as unprivileged bwrap does. */
+  static TestBubblewrapRuntime asUser(int uid) {
+    return new TestBubblewrapRuntime(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+  }
 
   @Override
   public String name() {
@@ -50,7 +65,8 @@ final class TestBubblewrapRuntime implements ContainerRuntime, AutoCloseable {
   }
 
   private ExitStatus runTimed(ContainerSpec spec, LogSink logs) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(
         "bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
         "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
         "--tmpfs", "/tmp", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"));
