@@ -247,6 +247,7 @@ public final class PipelineAgent implements AutoCloseable {
   @Override
   public void close() {
     WorkStream toClose;
+    boolean running;
     lock.lock();
     try {
       if (closed) {
@@ -254,6 +255,7 @@ public final class PipelineAgent implements AutoCloseable {
       }
       closed = true;
       toClose = stream;
+      running = started;
       if (datumThread != null) {
         datumThread.interrupt();
       }
@@ -263,7 +265,7 @@ public final class PipelineAgent implements AutoCloseable {
     if (toClose != null) {
       toClose.close();
     }
-    if (started) {
+    if (running) {
       try {
         if (!finished.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
           LOG.warn("Agent {} did not stop within {}", config.worker(), CLOSE_TIMEOUT);

@@ -492,12 +492,39 @@ class PipelineAgentIT {
     }
     double queuedMs = (System.nanoTime() - start) / 1e6 / n;
     double queuedContainerMs = runtime.runNanos.sum() / 1e6 / n;
-    System.out.printf("Per datum (%d each; load average %s): bare sandbox 'bwrap true' %.1f ms."
-            + " One at a time, cat input > output: %.1f ms, of which %.1f ms in the sandbox, agent %.1f ms."
-            + " Queued 'true': %.1f ms, of which %.1f ms in the sandbox, agent %.1f ms (%.0f datums/s per agent)%n",
-        n, Files.readString(Path.of("/proc/loadavg")).split(" ")[0], bareMs,
-        oneMs, oneContainerMs, oneMs - oneContainerMs, queuedMs, queuedContainerMs, queuedMs - queuedContainerMs,
-        1000 / queuedMs);
+    // Two agents of the pipeline at once, each with its own mount and stream.
+    try (TestWorkerServer secondWorker = new TestWorkerServer();
+        TestBubblewrapRuntime secondRuntime = new TestBubblewrapRuntime();
+        PipelineAgent second = new PipelineAgent(
+            new AgentConfig("edges", "edges-1", Files.createTempDirectory(temp, "agent-"), true),
+            secondWorker.routing(pfs), chunks, secondRuntime)) {
+      Thread thread = new Thread(() -> {
+        try {
+          second.run();
+        } catch (Exception e) {
+          // closed at the end of the test
+        }
+      }, "second-agent");
+      thread.start();
+      Session secondSession = secondWorker.awaitSession();
+      start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        session.send(task(List.of("true"), input("images", "/a.txt", false)));
+        secondSession.send(task(List.of("true"), input("images", "/a.txt", false)));
+      }
+      for (int i = 0; i < n; i++) {
+        assertThat(session.awaitReport(WAIT).result().getSuccess()).isTrue();
+        assertThat(secondSession.awaitReport(WAIT).result().getSuccess()).isTrue();
+      }
+      double twoAgentsPerSecond = 2 * n / ((System.nanoTime() - start) / 1e9);
+      System.out.printf("Per datum (%d each; load average %s): bare sandbox 'bwrap true' %.1f ms."
+              + " One at a time, cat input > output: %.1f ms, of which %.1f ms in the sandbox, agent %.1f ms."
+              + " Queued 'true': %.1f ms, of which %.1f ms in the sandbox, agent %.1f ms (%.0f datums/s per agent);"
+              + " two agents: %.0f datums/s%n",
+          n, Files.readString(Path.of("/proc/loadavg")).split(" ")[0], bareMs,
+          oneMs, oneContainerMs, oneMs - oneContainerMs, queuedMs, queuedContainerMs, queuedMs - queuedContainerMs,
+          1000 / queuedMs, twoAgentsPerSecond);
+    }
   }
 
   // ---- helpers ----
