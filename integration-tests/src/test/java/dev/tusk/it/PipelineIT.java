@@ -265,7 +265,7 @@ class PipelineIT {
     JobInfo third = awaitJobOfVersion("v", 3);
     assertThat(third.getState()).as(third.getReason()).isEqualTo("success");
     assertThat(third.getDatumsProcessed()).isEqualTo(2);
-    assertThat(files("v@master")).containsEntry("/a.txt", "ahpla\n");
+    assertThat(files("v@master")).containsEntry("/a.txt", "ahpla");
     assertThatThrownBy(() -> pipelines.createPipeline(retried, false, false))
         .isInstanceOf(TuskException.class)
         .hasMessageContaining("already exists");

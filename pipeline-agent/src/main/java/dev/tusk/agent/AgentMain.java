@@ -5,6 +5,7 @@ import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.ChunkStoreConfig;
 import dev.tusk.chunkstore.ObjectStores;
 import dev.tusk.container.ContainerRuntime;
+import dev.tusk.container.ContainerRuntimes;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,7 +56,7 @@ public final class AgentMain {
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .build();
     try {
-      ContainerRuntime runtime = openRuntime(flags.get("--runtime"));
+      ContainerRuntime runtime = ContainerRuntimes.open(flags.get("--runtime"));
       AgentConfig config = new AgentConfig(
           flags.get("--pipeline"), flags.get("--worker"), workDir, mayAllowOther());
       String store = new TuskClient(channel).getStore();
@@ -82,19 +82,6 @@ public final class AgentMain {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  /** The runtime with this name among those on the class path. */
-  static ContainerRuntime openRuntime(String name) {
-    List<String> known = new ArrayList<>();
-    for (ContainerRuntime runtime : ServiceLoader.load(ContainerRuntime.class)) {
-      if (runtime.name().equals(name)) {
-        return runtime;
-      }
-      known.add(runtime.name());
-    }
-    throw new IllegalArgumentException("No container runtime named " + name + " (available: "
-        + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
   }
 
   /** allow_other is open to root, and to others when /etc/fuse.conf says user_allow_other. */
