@@ -160,22 +160,22 @@ public final class PipelineAgent implements AutoCloseable {
       reportable = true;
     } catch (BadOutputException | IllegalArgumentException e) {
       error = e.getMessage();
+      logs.agent(error);
       reportable = true;
     } catch (IOException e) {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("Stopped while running datum " + task.getDatum());
       }
       error = e.getMessage();
-      LOG.warn("Datum {} of job {} failed in the agent: {}", task.getDatum(), task.getJob(), e.toString());
+      logs.agent(error);
+      LOG.warn("Datum {} of job {} (output commit {}) failed in the agent: {}", task.getDatum(), task.getJob(),
+          task.getOutputCommit(), e.toString());
       reportable = true;
     } finally {
       setDatumThread(null);
       if (!reportable) { // killed: nothing will be reported
         deleteQuietly(datumDir);
       }
-    }
-    if (error != null) {
-      logs.agent(error);
     }
     logs.finish();
     sendOutputs(out, task, files);

@@ -63,10 +63,13 @@ final class WorkStream implements AutoCloseable {
     send(WorkerMessage.newBuilder().setHello(hello).build());
   }
 
-  /** The next task, waiting for it; throws once the stream has ended and no task is left. */
+  /**
+   * The next task, waiting for it; throws once the stream has ended, even with tasks still queued:
+   * their results could not be reported, and the daemon gives them to other agents.
+   */
   DatumTask take() throws IOException, InterruptedException {
     DatumTask task = tasks.take();
-    if (task == END) {
+    if (task == END || ended != null) {
       tasks.add(END); // for any later take
       throw endedException();
     }

@@ -301,6 +301,7 @@ class PipelineAgentIT {
     long reported = System.nanoTime();
     assertThat(report.result().getSuccess()).as(report.toString()).isTrue();
     assertThat(report.outputs()).hasSize(files).allMatch(put -> put.getSizeBytes() == 3072);
+    assertThat(report.outputMessageBytes()).hasSizeGreaterThan(1).allMatch(bytes -> bytes < 1 << 20);
     client.createRepo("many", "", true);
     try (FileUpload upload = client.modifyFile("many", "master", "")) {
       for (PutContent put : report.outputs()) {
@@ -368,7 +369,7 @@ class PipelineAgentIT {
         + " exited with code 3");
     assertThat(report.lines("stdout")).containsExactly("working");
     assertThat(report.lines("stderr")).containsExactly("oops");
-    assertThat(report.lines("agent")).contains("exited with code 3");
+    assertThat(report.lines("agent")).containsExactly("exited with code 3");
     assertThat(report.outputs()).isEmpty();
     awaitNoDatumDirectories();
   }

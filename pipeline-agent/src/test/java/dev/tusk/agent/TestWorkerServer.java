@@ -79,7 +79,7 @@ final class TestWorkerServer implements AutoCloseable {
   }
 
   /** What an agent reported for one datum. */
-  record Report(List<DatumLog> logs, List<PutContent> outputs, DatumResult result) {
+  record Report(List<DatumLog> logs, List<PutContent> outputs, List<Integer> outputMessageBytes, DatumResult result) {
     List<String> lines(String stream) {
       return logs.stream().filter(l -> l.getStream().equals(stream)).map(DatumLog::getMessage).toList();
     }
@@ -124,13 +124,17 @@ final class TestWorkerServer implements AutoCloseable {
     Report awaitReport(Duration timeout) throws Exception {
       List<DatumLog> logs = new ArrayList<>();
       List<PutContent> outputs = new ArrayList<>();
+      List<Integer> outputMessageBytes = new ArrayList<>();
       while (true) {
         WorkerMessage message = next(timeout);
         switch (message.getMsgCase()) {
           case LOG -> logs.add(message.getLog());
-          case OUTPUTS -> outputs.addAll(message.getOutputs().getFilesList());
+          case OUTPUTS -> {
+            outputs.addAll(message.getOutputs().getFilesList());
+            outputMessageBytes.add(message.getSerializedSize());
+          }
           case RESULT -> {
-            return new Report(logs, outputs, message.getResult());
+            return new Report(logs, outputs, outputMessageBytes, message.getResult());
           }
           default -> throw new AssertionError("Unexpected message " + message);
         }
