@@ -58,7 +58,9 @@ bwrap_true
 echo "baseline_bwrap_once_ms=$(( ($(now) - t0) / 1000000 ))"
 t0=$(now)
 lane() { for _ in $(seq $(( datums / 2 ))); do bwrap_true; done; }
-lane & lane & wait %1 %2 2>/dev/null || wait
+lane & lane1=$!
+lane & lane2=$!
+wait "$lane1" "$lane2"
 secs=$(awk -v ns=$(( $(now) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
 echo "baseline_bwrap_per_s=$(awk -v n="$datums" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
 
