@@ -76,4 +76,4 @@ java -cp "$classpath" dev.tusk.cli.Tusk --address "$address" put file -r putbase
 echo "baseline_put_6000_files_s=$(awk -v ns=$(( $(now) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')"
 
 log "pipelines: latency, $datums datums, the incremental job, 6,000 output files"
-java -Xmx1g -cp "$classpath" dev.tusk.bench.PipelineBenchmark "$address" "$datums"
+java -Xmx1g -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener -cp "$classpath" dev.tusk.bench.PipelineBenchmark "$address" "$datums"

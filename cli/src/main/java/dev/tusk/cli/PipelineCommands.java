@@ -93,6 +93,30 @@ final class PipelineCommands {
     });
   }
 
+  /**
+   * A job as the user named it: an id, PIPELINE@ID, or a pipeline's name for its newest job (waited
+   * for a while, since a new pipeline's first job starts a moment after it is created).
+   */
+  private static String jobRef(PipelineClient pipelines, String ref) throws InterruptedException {
+    if (ref.contains("@") || ref.matches("[0-9a-f]{32}")) {
+      return ref;
+    }
+    pipelines.inspectPipeline(ref, 0);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try (Stream<JobInfo> jobs = pipelines.listJob(ref, 1)) {
+        java.util.Optional<JobInfo> newest = jobs.findFirst();
+        if (newest.isPresent()) {
+          return newest.get().getId();
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalArgumentException("Pipeline " + ref + " has no job yet");
+      }
+      Thread.sleep(100);
+    }
+  }
+
   private static String readSpec(Io io, String file) throws Exception {
     if (file.equals("-")) {
       return new String(io.in().readAllBytes(), StandardCharsets.UTF_8);
@@ -238,7 +262,7 @@ final class PipelineCommands {
     }
   }
 
-  @Command(name = "job", description = "Show a job: ID or PIPELINE@ID.")
+  @Command(name = "job", description = "Show a job: ID, PIPELINE@ID, or PIPELINE for its newest job.")
   static final class InspectJob extends ClientCommand {
     @Parameters(paramLabel = "JOB")
     String job;
@@ -250,7 +274,7 @@ final class PipelineCommands {
 
     @Override
     protected int run(TuskClient client) throws Exception {
-      JobInfo info = client.pipelines().inspectJob(job, wait);
+      JobInfo info = client.pipelines().inspectJob(jobRef(client.pipelines(), job), wait);
       printJob(io(), output, info);
       return wait && !info.getState().equals("success") ? 1 : 0;
     }
@@ -258,7 +282,8 @@ final class PipelineCommands {
 
   @Command(
       name = "job",
-      description = "Wait until a job has ended, then show it; exits 1 unless it succeeded.")
+      description = "Wait until a job (ID, PIPELINE@ID, or PIPELINE for its newest) has ended, then show it;"
+          + " exits 1 unless it succeeded.")
   static final class WaitJob extends ClientCommand {
     @Parameters(paramLabel = "JOB")
     String job;
@@ -267,7 +292,7 @@ final class PipelineCommands {
 
     @Override
     protected int run(TuskClient client) throws Exception {
-      JobInfo info = client.pipelines().inspectJob(job, true);
+      JobInfo info = client.pipelines().inspectJob(jobRef(client.pipelines(), job), true);
       printJob(io(), output, info);
       return info.getState().equals("success") ? 0 : 1;
     }

@@ -31,6 +31,13 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon on {@code data} listening on {@code port}, and waits until it answers. */
   static DaemonProcess start(Path data, int port, String... jvmOptions) throws IOException, InterruptedException {
+    return start(data, port, java.util.Map.of(), List.of(), jvmOptions);
+  }
+
+  /** As {@link #start(Path, int, String...)}, with more environment and more daemon options. */
+  static DaemonProcess start(
+      Path data, int port, java.util.Map<String, String> environment, List<String> daemonOptions, String... jvmOptions)
+      throws IOException, InterruptedException {
     Files.createDirectories(data);
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new java.util.ArrayList<>(List.of(java));
@@ -38,7 +45,10 @@ final class DaemonProcess implements AutoCloseable {
     command.addAll(List.of(
         "-cp", System.getProperty("java.class.path"), "dev.tusk.cli.Tusk",
         "daemon", "--data", data.toString(), "--listen", "127.0.0.1:" + port));
-    Process process = new ProcessBuilder(command)
+    command.addAll(daemonOptions);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    Process process = builder
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(data.getFileName() + ".log").toFile()))
         .start();

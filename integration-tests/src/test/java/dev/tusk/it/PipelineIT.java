@@ -328,6 +328,7 @@ class PipelineIT {
     Path spec = temp.resolve("spec.json");
     Files.writeString(spec, spec("copy", "/", "1", "sh", "-c", "cp -r /pfs/images/. /pfs/out/"));
     assertThat(tusk("create", "pipeline", "-f", spec.toString())).contains("Created pipeline copy");
+    assertThat(tusk("wait", "job", "copy")).contains("success");
     JobInfo job = jobFor("copy", head("images"));
     String json = tusk("list", "job", "-p", "copy", "-o", "json");
     assertThat(json).contains("\"id\":\"" + job.getId() + "\"")

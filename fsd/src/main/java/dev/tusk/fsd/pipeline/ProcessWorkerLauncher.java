@@ -34,8 +34,10 @@ public final class ProcessWorkerLauncher implements WorkerLauncher {
     Files.createDirectories(workDir);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // Small and quick to start: an agent mostly waits on its sandbox.
-    command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto"));
+    // Small and quick to start: an agent mostly waits on its sandbox. vfork starts each sandbox a
+    // few milliseconds sooner than the default posix_spawn through a helper process.
+    command.addAll(List.of(
+        "-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto", "-Djdk.lang.Process.launchMechanism=VFORK"));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), AGENT_MAIN));
     command.addAll(List.of(
         "--daemon", daemonAddress.get(),
