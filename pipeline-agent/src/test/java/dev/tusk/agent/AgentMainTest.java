@@ -29,6 +29,6 @@ class AgentMainTest {
   void anUnknownRuntimeFailsBeforeConnecting() {
     assertThat(run("--daemon", "127.0.0.1:1", "--pipeline", "p", "--worker", "w", "--runtime", "nope",
         "--work-dir", "/nonexistent")).isEqualTo(1);
-    assertThat(err.toString()).contains("No container runtime named nope");
+    assertThat(err.toString()).contains("Unknown container runtime \"nope\"");
   }
 }
