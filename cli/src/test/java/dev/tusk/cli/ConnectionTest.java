@@ -64,7 +64,7 @@ class ConnectionTest {
 
     assertThat(result.code()).isEqualTo(2);
     assertThat(result.err()).isEqualTo(
-        "tusk: 'tusk list' needs one of: repo, branch, commit, file (see 'tusk list --help')\n");
+        "tusk: 'tusk list' needs one of: repo, branch, commit, file, pipeline, job, datum (see 'tusk list --help')\n");
   }
 
   @Test
