@@ -13,6 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -102,10 +105,10 @@ final class PipelineCommands {
       return ref;
     }
     pipelines.inspectPipeline(ref, 0);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try (Stream<JobInfo> jobs = pipelines.listJob(ref, 1)) {
-        java.util.Optional<JobInfo> newest = jobs.findFirst();
+        Optional<JobInfo> newest = jobs.findFirst();
         if (newest.isPresent()) {
           return newest.get().getId();
         }
@@ -375,7 +378,7 @@ final class PipelineCommands {
   static void printProvenance(Io io, Output output, PipelineClient pipelines, String file) throws Exception {
     FileProvenance origin = pipelines.inspectFileProvenance(file);
     output.printOne(io, origin, JsonOutput::provenance, f -> {
-      java.util.List<String> rows = new java.util.ArrayList<>(java.util.List.of(
+      java.util.List<String> rows = new ArrayList<>(java.util.List.of(
           "Path", f.getPath(),
           "Hash", f.getHash(),
           "Commit", f.getCommit().getRepo() + "@" + f.getCommit().getId(),

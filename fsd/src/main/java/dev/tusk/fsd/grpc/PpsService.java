@@ -24,8 +24,10 @@ import dev.tusk.api.v1.StartPipelineRequest;
 import dev.tusk.api.v1.StopPipelineRequest;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.pipeline.DatumCodec;
-import dev.tusk.fsd.pipeline.PipelineController;
 import dev.tusk.fsd.pipeline.PipelineController.FileOrigin;
+import dev.tusk.fsd.pipeline.PipelineController;
+import dev.tusk.fsd.pipeline.PipelineSpec;
+import dev.tusk.fsd.pipeline.SpecParser;
 import dev.tusk.fsd.store.CommitProvenance;
 import dev.tusk.fsd.store.DatumRecord;
 import dev.tusk.fsd.store.JobRecord;
@@ -174,7 +176,7 @@ final class PpsService extends PpsGrpc.PpsImplBase {
   }
 
   private PipelineInfo pipelineInfo(PipelineRecord pipeline, String specJson) {
-    var spec = dev.tusk.fsd.pipeline.SpecParser.parse(specJson);
+    PipelineSpec spec = SpecParser.parse(specJson);
     PipelineInfo.Builder info = PipelineInfo.newBuilder()
         .setName(pipeline.name())
         .setVersion(pipeline.version())

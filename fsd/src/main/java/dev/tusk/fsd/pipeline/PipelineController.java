@@ -9,10 +9,8 @@ import dev.tusk.api.v1.Transform;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.Threads;
 import dev.tusk.fsd.store.BranchKey;
-import dev.tusk.fsd.store.BranchRecord;
 import dev.tusk.fsd.store.CommitProvenance;
 import dev.tusk.fsd.store.CommitRecord;
-import dev.tusk.fsd.store.CommitState;
 import dev.tusk.fsd.store.DatumRecord;
 import dev.tusk.fsd.store.JobRecord;
 import dev.tusk.fsd.store.LogRecord;
@@ -20,7 +18,9 @@ import dev.tusk.fsd.store.PipelineRecord;
 import dev.tusk.fsd.store.PipelineStore;
 import dev.tusk.fsd.tree.EntryType;
 import dev.tusk.fsd.tree.TreeChange;
+import dev.tusk.fsd.tree.TreePaths;
 import dev.tusk.fsd.version.Pfs;
+import dev.tusk.fsd.version.Ref;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,17 +32,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -66,10 +67,9 @@ import org.slf4j.LoggerFactory;
 public final class PipelineController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineController.class);
   private static final Duration POLL = Duration.ofSeconds(2);
-  /** How far back a branch's history is searched for the last commit a job processed. */
-  private static final int HISTORY_LIMIT = 1000;
 
   private final Pfs pfs;
+  private final InputCommits inputCommits;
   private final PipelineStore store;
   private final WorkerLauncher launcher;
   private final String runtime;
@@ -85,6 +85,7 @@ public final class PipelineController implements AutoCloseable {
 
   public PipelineController(Pfs pfs, PipelineStore store, WorkerLauncher launcher, String runtime, Clock clock) {
     this.pfs = pfs;
+    this.inputCommits = new InputCommits(pfs);
     this.store = store;
     this.launcher = launcher;
     this.runtime = runtime;
@@ -349,7 +350,7 @@ public final class PipelineController implements AutoCloseable {
       }
       PipelineSpec spec = SpecParser.parse(pipeline.specJson());
       List<JobRecord> last = store.listJobs(name, 1);
-      Optional<NextInputs> next = nextInputs(spec, last.isEmpty() ? null : last.get(0), pipeline.version());
+      Optional<InputCommits.Next> next = inputCommits.next(spec, last.isEmpty() ? null : last.get(0), pipeline.version());
       if (next.isPresent()) {
         createJob(pipeline, spec, next.get());
       }
@@ -358,84 +359,7 @@ public final class PipelineController implements AutoCloseable {
     }
   }
 
-  /** @param trigger the input commit that caused the job; the output commit joins its commit set */
-  private record NextInputs(List<CommitRecord> commits, CommitRecord trigger) {}
-
-  /**
-   * The input commits of the next job: every input branch's head for the first job; afterwards
-   * the previous job's inputs with one branch moved on by one commit (the one finished first), so
-   * that every input commit gets its own job and output commit. Inputs still open are waited for.
-   */
-  private Optional<NextInputs> nextInputs(PipelineSpec spec, JobRecord last, long version) {
-    Map<BranchKey, CommitRecord> heads = new LinkedHashMap<>();
-    for (Input.Pfs input : spec.pfsInputs()) {
-      BranchKey key = new BranchKey(input.repo(), input.branch());
-      if (heads.containsKey(key)) {
-        continue;
-      }
-      Optional<BranchRecord> branch = pfs.listBranches(input.repo()).stream()
-          .filter(b -> b.name().equals(input.branch()))
-          .findFirst();
-      if (branch.isEmpty() || branch.get().head() == null) {
-        return Optional.empty();
-      }
-      heads.put(key, pfs.inspectCommit(input.repo() + "@" + branch.get().head()));
-    }
-    if (last == null) {
-      List<CommitRecord> commits = new ArrayList<>(heads.values());
-      if (commits.stream().anyMatch(c -> c.state() != CommitState.FINISHED)) {
-        return Optional.empty();
-      }
-      CommitRecord trigger = commits.stream().max((a, b) -> a.finished().compareTo(b.finished())).orElseThrow();
-      return Optional.of(new NextInputs(commits, trigger));
-    }
-    Map<BranchKey, String> processed = new HashMap<>();
-    for (CommitProvenance input : last.inputs()) {
-      processed.put(new BranchKey(input.repo(), input.branch()), input.id());
-    }
-    CommitRecord earliest = null;
-    BranchKey moved = null;
-    for (Map.Entry<BranchKey, CommitRecord> head : heads.entrySet()) {
-      Optional<CommitRecord> pending = oldestUnprocessed(head.getValue(), processed.get(head.getKey()));
-      if (pending.isPresent() && (earliest == null || pending.get().finished().isBefore(earliest.finished()))) {
-        earliest = pending.get();
-        moved = head.getKey();
-      }
-    }
-    boolean newVersion = version != last.pipelineVersion();
-    if (earliest == null && !newVersion) {
-      return Optional.empty();
-    }
-    List<CommitRecord> commits = new ArrayList<>();
-    for (Map.Entry<BranchKey, CommitRecord> head : heads.entrySet()) {
-      String id = head.getKey().equals(moved) ? earliest.id() : processed.get(head.getKey());
-      CommitRecord commit = id == null ? head.getValue() : pfs.inspectCommit(head.getKey().repo() + "@" + id);
-      if (commit.state() != CommitState.FINISHED) {
-        return Optional.empty();
-      }
-      commits.add(commit);
-    }
-    return Optional.of(new NextInputs(commits, earliest != null ? earliest : commits.get(0)));
-  }
-
-  /** The oldest finished commit after {@code processed} on the branch whose head is {@code head}. */
-  private Optional<CommitRecord> oldestUnprocessed(CommitRecord head, String processed) {
-    if (head.id().equals(processed)) {
-      return Optional.empty();
-    }
-    CommitRecord oldest = null;
-    CommitRecord commit = head;
-    for (int i = 0; i < HISTORY_LIMIT && commit != null && !commit.id().equals(processed); i++) {
-      if (commit.state() == CommitState.FINISHED) {
-        oldest = commit;
-      }
-      commit = commit.parent() == null ? null : pfs.inspectCommit(commit.repo() + "@" + commit.parent());
-    }
-    // Not found in the history (the branch was moved elsewhere): take the head.
-    return Optional.ofNullable(commit == null && head.state() == CommitState.FINISHED ? head : oldest);
-  }
-
-  private void createJob(PipelineRecord pipeline, PipelineSpec spec, NextInputs inputs) {
+  private void createJob(PipelineRecord pipeline, PipelineSpec spec, InputCommits.Next inputs) {
     Map<String, String> commitByInput = new HashMap<>();
     for (Input.Pfs input : spec.pfsInputs()) {
       CommitRecord commit = inputs.commits().stream()
@@ -690,7 +614,7 @@ public final class PipelineController implements AutoCloseable {
 
   /** Which datum of which job wrote a file of an output commit, and from what. */
   public FileOrigin provenance(String fileRef) {
-    var file = dev.tusk.fsd.version.Ref.parseFile(fileRef);
+    Ref.FileRef file = Ref.parseFile(fileRef);
     CommitRecord commit = pfs.resolve(file.ref());
     var entry = pfs.lookup(commit, file.path());
     if (entry.type() != EntryType.FILE) {
@@ -710,7 +634,7 @@ public final class PipelineController implements AutoCloseable {
         continue;
       }
       for (PutContent output : DatumCodec.decodeOutputs(encoded)) {
-        if (dev.tusk.fsd.tree.TreePaths.normalize(output.getPath()).equals(entry.path())) {
+        if (TreePaths.normalize(output.getPath()).equals(entry.path())) {
           JobRecord producer = datum.producedByJob().isEmpty() || datum.producedByJob().equals(job.id())
               ? job
               : store.getJob(datum.producedByJob()).orElse(job);
@@ -767,10 +691,10 @@ public final class PipelineController implements AutoCloseable {
         .forEach(f -> before.put(f.getPath(), f.getHash()));
     Map<String, String> after = new HashMap<>();
     outcome.outputs().forEach(f -> after.put(f.getPath(), f.getHash()));
-    Set<String> paths = new java.util.TreeSet<>(before.keySet());
+    Set<String> paths = new TreeSet<>(before.keySet());
     paths.addAll(after.keySet());
     List<String> differing = paths.stream()
-        .filter(p -> !java.util.Objects.equals(before.get(p), after.get(p)))
+        .filter(p -> !Objects.equals(before.get(p), after.get(p)))
         .toList();
     return new RerunResult(differing.isEmpty(), differing, true, "");
   }
