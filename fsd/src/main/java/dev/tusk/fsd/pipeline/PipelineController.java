@@ -97,7 +97,14 @@ public final class PipelineController implements AutoCloseable {
   public void start() {
     call(() -> {
       for (JobRecord job : store.activeJobs()) {
-        resume(job);
+        try {
+          resume(job);
+        } catch (RuntimeException e) {
+          // One job that cannot be resumed must not keep the daemon from starting.
+          LOG.error("Cannot resume job {} of pipeline {}", job.id(), job.pipeline(), e);
+          store.updateJob(job.withState("failure", "cannot resume after a restart: " + e.getMessage(),
+              job.started(), clock.instant()));
+        }
       }
       for (PipelineRecord pipeline : store.listPipelines()) {
         if (pipeline.state().equals("running") || pipeline.state().equals("crashing")) {
