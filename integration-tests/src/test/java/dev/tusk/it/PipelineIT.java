@@ -234,6 +234,30 @@ class PipelineIT {
   }
 
   @Test
+  void aRunningDatumsLogsShowBeforeItEnds() throws Exception {
+    client.createRepo("images", "", false);
+    put("images", Map.of("/a.txt", "alpha"));
+    pipelines.createPipeline(spec("chatty", "/", "1", "sh", "-c", "echo warming up; sleep 120"), false, false);
+    // Well before the datum ends: the line must come from the running datum.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String logs = "";
+    while (!logs.contains("warming up") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      try (var lines = pipelines.logs("chatty", null, null)) {
+        logs = lines.map(l -> l.getMessage()).collect(Collectors.joining("\n"));
+      }
+    }
+    assertThat(logs).contains("warming up");
+    try (Stream<JobInfo> jobs = pipelines.listJob("chatty", 0)) {
+      assertThat(jobs.toList()).singleElement().satisfies(j -> assertThat(j.getState()).isEqualTo("running"));
+    }
+    pipelines.stopPipeline("chatty");
+    try (Stream<JobInfo> jobs = pipelines.listJob("chatty", 0)) {
+      assertThat(jobs.toList()).singleElement().satisfies(j -> assertThat(j.getState()).isEqualTo("killed"));
+    }
+  }
+
+  @Test
   void twoDatumsWritingOnePathFailTheJobNamingBoth() throws Exception {
     client.createRepo("images", "", false);
     put("images", Map.of("/a.txt", "alpha", "/b.txt", "beta"));

@@ -82,9 +82,15 @@ final class WorkerService extends WorkerGrpc.WorkerImplBase {
           }
           LOG.info("Agent {} of pipeline {} connected ({})", worker, pipeline, message.getHello().getRuntime());
         }
-        case LOG -> logs.add(new LogRecord(
-            message.getLog().getJob(), message.getLog().getDatum(), clock.instant(),
-            message.getLog().getStream(), message.getLog().getMessage()));
+        case LOG -> {
+          LogRecord line = new LogRecord(
+              message.getLog().getJob(), message.getLog().getDatum(), clock.instant(),
+              message.getLog().getStream(), message.getLog().getMessage());
+          logs.add(line);
+          if (pipeline != null) {
+            pipelines.logLine(pipeline, line);
+          }
+        }
         case OUTPUTS -> outputs.addAll(message.getOutputs().getFilesList());
         case RESULT -> {
           if (pipeline == null) {

@@ -36,11 +36,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -81,6 +83,8 @@ public final class PipelineController implements AutoCloseable {
   private final Map<String, WorkerGroup> workers = new HashMap<>();
   private final Map<String, ActiveJob> activeJobs = new HashMap<>();
   private final Map<String, CompletableFuture<DatumOutcome>> reruns = new ConcurrentHashMap<>();
+  /** Lines of datums still running, by pipeline/job/datum; stored with the datum's outcome. */
+  private final Map<String, Queue<LogRecord>> runningLogs = new ConcurrentHashMap<>();
   private final Set<String> reconcileQueued = ConcurrentHashMap.newKeySet();
 
   public PipelineController(Pfs pfs, PipelineStore store, WorkerLauncher launcher, String runtime, Clock clock) {
@@ -288,8 +292,9 @@ public final class PipelineController implements AutoCloseable {
       for (DatumTask task : held) {
         if (running) {
           String reason = "agent " + session.worker() + " stopped while running it";
-          finished(pipeline, task, new DatumOutcome(session.worker(), false, reason, List.of(), List.of(
-              new LogRecord(task.getJob(), task.getDatum(), clock.instant(), "agent", reason))));
+          List<LogRecord> logs = new ArrayList<>(runningLogs(pipeline, task.getJob(), task.getDatum(), true));
+          logs.add(new LogRecord(task.getJob(), task.getDatum(), clock.instant(), "agent", reason));
+          finished(pipeline, task, new DatumOutcome(session.worker(), false, reason, List.of(), logs));
           running = false;
         } else {
           dispatcher(pipeline).submit(task, true);
@@ -300,12 +305,30 @@ public final class PipelineController implements AutoCloseable {
 
   /** An agent finished a task. */
   public void finished(String pipeline, WorkerSession session, String job, String datum, DatumOutcome outcome) {
+    runningLogs(pipeline, job, datum, true);
     Optional<DatumTask> task = dispatcher(pipeline).finished(session, job, datum);
     if (task.isEmpty()) {
       LOG.warn("Agent {} reported datum {} of job {}, which it was not given", session.worker(), datum, job);
       return;
     }
     later(() -> finished(pipeline, task.get(), outcome));
+  }
+
+  /** A line a running datum printed: {@link #logs} shows it before the datum ends. */
+  public void logLine(String pipeline, LogRecord line) {
+    runningLogs.computeIfAbsent(logKey(pipeline, line.job(), line.datum()), k -> new ConcurrentLinkedQueue<>())
+        .add(line);
+  }
+
+  /** The lines a running datum has printed so far; {@code forget} once it has ended. */
+  private List<LogRecord> runningLogs(String pipeline, String job, String datum, boolean forget) {
+    String key = logKey(pipeline, job, datum);
+    Queue<LogRecord> lines = forget ? runningLogs.remove(key) : runningLogs.get(key);
+    return lines == null ? List.of() : List.copyOf(lines);
+  }
+
+  private static String logKey(String pipeline, String job, String datum) {
+    return pipeline + "/" + job + "/" + datum;
   }
 
   private Dispatcher dispatcher(String pipeline) {
@@ -614,9 +637,18 @@ public final class PipelineController implements AutoCloseable {
     return store.listDatums(job);
   }
 
+  /** Stored lines, oldest first, then those of datums still running. */
   public List<LogRecord> logs(String pipeline, String job, String datum) {
     inspectPipeline(pipeline);
-    return store.logs(pipeline, job, datum);
+    List<LogRecord> lines = new ArrayList<>(store.logs(pipeline, job, datum));
+    runningLogs.forEach((key, running) -> {
+      String[] parts = key.split("/", 3);
+      if (parts[0].equals(pipeline) && (job == null || parts[1].equals(job))
+          && (datum == null || parts[2].equals(datum))) {
+        lines.addAll(running);
+      }
+    });
+    return lines;
   }
 
   /** Which datum of which job wrote a file of an output commit, and from what. */
