@@ -24,7 +24,7 @@ import dev.tusk.api.v1.StartPipelineRequest;
 import dev.tusk.api.v1.StopPipelineRequest;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.pipeline.DatumCodec;
-import dev.tusk.fsd.pipeline.PipelineController.FileOrigin;
+import dev.tusk.fsd.pipeline.FileOrigins.FileOrigin;
 import dev.tusk.fsd.pipeline.PipelineController;
 import dev.tusk.fsd.pipeline.PipelineSpec;
 import dev.tusk.fsd.pipeline.SpecParser;

@@ -1,7 +1,6 @@
 package dev.tusk.fsd.pipeline;
 
 import dev.tusk.api.ErrorCode;
-import dev.tusk.api.v1.DatumInput;
 import dev.tusk.api.v1.DatumTask;
 import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.ResourceRequests;
@@ -18,9 +17,7 @@ import dev.tusk.fsd.store.PipelineRecord;
 import dev.tusk.fsd.store.PipelineStore;
 import dev.tusk.fsd.tree.EntryType;
 import dev.tusk.fsd.tree.TreeChange;
-import dev.tusk.fsd.tree.TreePaths;
 import dev.tusk.fsd.version.Pfs;
-import dev.tusk.fsd.version.Ref;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -72,6 +69,7 @@ public final class PipelineController implements AutoCloseable {
 
   private final Pfs pfs;
   private final InputCommits inputCommits;
+  private final FileOrigins origins;
   private final PipelineStore store;
   private final WorkerLauncher launcher;
   private final String runtime;
@@ -90,6 +88,7 @@ public final class PipelineController implements AutoCloseable {
   public PipelineController(Pfs pfs, PipelineStore store, WorkerLauncher launcher, String runtime, Clock clock) {
     this.pfs = pfs;
     this.inputCommits = new InputCommits(pfs);
+    this.origins = new FileOrigins(pfs, store);
     this.store = store;
     this.launcher = launcher;
     this.runtime = runtime;
@@ -652,47 +651,9 @@ public final class PipelineController implements AutoCloseable {
   }
 
   /** Which datum of which job wrote a file of an output commit, and from what. */
-  public FileOrigin provenance(String fileRef) {
-    Ref.FileRef file = Ref.parseFile(fileRef);
-    CommitRecord commit = pfs.resolve(file.ref());
-    var entry = pfs.lookup(commit, file.path());
-    if (entry.type() != EntryType.FILE) {
-      throw new PfsException(ErrorCode.IS_A_DIRECTORY, file.path() + " is a directory: ask about one of its files");
-    }
-    JobRecord job = store.jobByOutputCommit(commit.id())
-        .orElseThrow(() -> new PfsException(
-            ErrorCode.INVALID_ARGUMENT,
-            "Commit " + commit.repo() + "@" + commit.id() + " was not written by a pipeline job"));
-    List<DatumRecord> datums = store.listDatums(job.id());
-    Set<String> hashes = new HashSet<>();
-    datums.forEach(d -> hashes.add(d.hash()));
-    Map<String, byte[]> outputs = store.getOutputs(job.pipeline(), hashes);
-    for (DatumRecord datum : datums) {
-      byte[] encoded = outputs.get(datum.hash());
-      if (encoded == null) {
-        continue;
-      }
-      for (PutContent output : DatumCodec.decodeOutputs(encoded)) {
-        if (TreePaths.normalize(output.getPath()).equals(entry.path())) {
-          JobRecord producer = datum.producedByJob().isEmpty() || datum.producedByJob().equals(job.id())
-              ? job
-              : store.getJob(datum.producedByJob()).orElse(job);
-          PipelineSpec spec = SpecParser.parse(
-              store.getSpec(producer.pipeline(), producer.pipelineVersion()).orElseThrow());
-          List<DatumInput> inputs = DatumCodec.decodeInputs(datum.inputs());
-          return new FileOrigin(entry.path(), entry.hash(), commit, producer, datum.id(), inputs, spec);
-        }
-      }
-    }
-    throw new PfsException(
-        ErrorCode.FILE_NOT_FOUND,
-        "No datum of job " + job.id() + " wrote " + entry.path() + " (was it changed by hand?)");
+  public FileOrigins.FileOrigin provenance(String fileRef) {
+    return origins.find(fileRef);
   }
-
-  /** @param job the job whose run of the datum produced the file */
-  public record FileOrigin(
-      String path, String hash, CommitRecord commit, JobRecord job, String datum, List<DatumInput> inputs,
-      PipelineSpec spec) {}
 
   /**
    * Runs a datum again from its recorded inputs under the spec version of its job, and compares
@@ -703,7 +664,8 @@ public final class PipelineController implements AutoCloseable {
     DatumRecord datum = store.getDatum(jobId, datumId)
         .orElseThrow(() -> new PfsException(
             ErrorCode.DATUM_NOT_FOUND, "Job " + jobId + " has no datum " + datumId));
-    if (!workers.containsKey(job.pipeline()) && dispatcher(job.pipeline()).agents() == 0) {
+    boolean running = call(() -> workers.containsKey(job.pipeline()));
+    if (!running && dispatcher(job.pipeline()).agents() == 0) {
       throw new PfsException(
           ErrorCode.INVALID_ARGUMENT, "Pipeline " + job.pipeline() + " is not running: start it to rerun a datum");
     }

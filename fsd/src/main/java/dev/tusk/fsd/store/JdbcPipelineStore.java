@@ -726,7 +726,7 @@ final class JdbcPipelineStore implements PipelineStore {
         String id = rs.getString("id");
         if (current == null || !current.id().equals(id)) {
           if (current != null) {
-            jobs.add(withInputs(current, inputs));
+            jobs.add(current.withInputs(inputs));
             inputs = new ArrayList<>();
           }
           current = jobWithoutInputs(rs);
@@ -739,7 +739,7 @@ final class JdbcPipelineStore implements PipelineStore {
         }
       }
       if (current != null) {
-        jobs.add(withInputs(current, inputs));
+        jobs.add(current.withInputs(inputs));
       }
     }
     return jobs;
@@ -764,26 +764,5 @@ final class JdbcPipelineStore implements PipelineStore {
         rs.getLong("datums_processed"),
         rs.getLong("datums_skipped"),
         rs.getLong("datums_failed"));
-  }
-
-  private static JobRecord withInputs(JobRecord j, List<CommitProvenance> inputs) {
-    return new JobRecord(
-        j.id(),
-        j.pipeline(),
-        j.pipelineVersion(),
-        j.state(),
-        j.reason(),
-        j.created(),
-        j.started(),
-        j.finished(),
-        inputs,
-        j.outputRepo(),
-        j.outputBranch(),
-        j.outputCommit(),
-        j.commitSet(),
-        j.datumsTotal(),
-        j.datumsProcessed(),
-        j.datumsSkipped(),
-        j.datumsFailed());
   }
 }

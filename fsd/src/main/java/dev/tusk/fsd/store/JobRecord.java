@@ -62,6 +62,13 @@ public record JobRecord(
         datumsSkipped, datumsFailed);
   }
 
+  public JobRecord withInputs(List<CommitProvenance> newInputs) {
+    return new JobRecord(
+        id, pipeline, pipelineVersion, state, reason, created, started, finished, newInputs,
+        outputRepo, outputBranch, outputCommit, commitSet, datumsTotal, datumsProcessed,
+        datumsSkipped, datumsFailed);
+  }
+
   public JobRecord withCounts(long total, long processed, long skipped, long failed) {
     return new JobRecord(
         id, pipeline, pipelineVersion, state, reason, created, started, finished, inputs, outputRepo,

@@ -243,7 +243,7 @@ abstract class AbstractPipelineStoreTest {
   @Test
   void aJobWithoutInputsOrTimesCanBeRead() {
     store.putPipeline(pipeline("edges", 1, "{}"));
-    JobRecord job = withInputs(job("edges", T0), List.of());
+    JobRecord job = job("edges", T0).withInputs(List.of());
 
     store.createJob(job, List.of());
 
@@ -744,27 +744,6 @@ abstract class AbstractPipelineStoreTest {
         0,
         0,
         0);
-  }
-
-  static JobRecord withInputs(JobRecord j, List<CommitProvenance> inputs) {
-    return new JobRecord(
-        j.id(),
-        j.pipeline(),
-        j.pipelineVersion(),
-        j.state(),
-        j.reason(),
-        j.created(),
-        j.started(),
-        j.finished(),
-        inputs,
-        j.outputRepo(),
-        j.outputBranch(),
-        j.outputCommit(),
-        j.commitSet(),
-        j.datumsTotal(),
-        j.datumsProcessed(),
-        j.datumsSkipped(),
-        j.datumsFailed());
   }
 
   static DatumRecord datum(String job, String id, String state) {

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,15 +25,7 @@ class PostgresMetadataStoreIT extends AbstractMetadataStoreTest {
 
   @BeforeAll
   static void startServer() {
-    try {
-      server = PostgresServer.start();
-    } catch (RuntimeException e) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw e;
-      }
-      Assumptions.abort(
-          "PostgreSQL is not available (set CI=true to fail instead): " + e.getMessage());
-    }
+    server = PostgresServer.startForTests();
   }
 
   @AfterAll

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -18,15 +17,7 @@ class PostgresPipelineStoreIT extends AbstractPipelineStoreTest {
 
   @BeforeAll
   static void startServer() {
-    try {
-      server = PostgresServer.start();
-    } catch (RuntimeException e) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw e;
-      }
-      Assumptions.abort(
-          "PostgreSQL is not available (set CI=true to fail instead): " + e.getMessage());
-    }
+    server = PostgresServer.startForTests();
   }
 
   @AfterAll

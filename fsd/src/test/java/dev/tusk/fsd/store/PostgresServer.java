@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A throwaway PostgreSQL server for tests: initdb into a temporary directory, started on a free
@@ -56,6 +57,22 @@ final class PostgresServer implements AutoCloseable {
     this.asPostgresUser = asPostgresUser;
     // A test JVM that exits without running @AfterAll must not leave a server behind.
     this.shutdownHook = new Thread(this::stopAndDelete, "postgres-test-server-stop");
+  }
+
+  /**
+   * Starts a server for a test class: under CI ({@code CI=true}) a missing or failing PostgreSQL
+   * fails the class, elsewhere it skips it.
+   */
+  static PostgresServer startForTests() {
+    try {
+      return start();
+    } catch (RuntimeException e) {
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw e;
+      }
+      Assumptions.abort("PostgreSQL is not available (set CI=true to fail instead): " + e.getMessage());
+      throw e;
+    }
   }
 
   /**
