@@ -30,6 +30,8 @@ import java.util.stream.Stream;
  *     chunk+hash FILE into a discarding store
  * IngestBenchmark ingest STORE_DIR FILE
  *     ingest FILE only (the memory check)
+ * IngestBenchmark compare STORE_DIR FILE ROUNDS
+ *     ingest FILE into fresh stores with direct I/O and through the page cache, alternately
  * </pre>
  */
 public final class IngestBenchmark {
@@ -43,9 +45,12 @@ public final class IngestBenchmark {
       full(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
     } else if (args.length == 3 && args[0].equals("ingest")) {
       ingestOnly(Path.of(args[1]), Path.of(args[2]));
+    } else if (args.length == 4 && args[0].equals("compare")) {
+      compareDirectIo(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
     } else {
       System.err.println(
-          "Usage: IngestBenchmark full STORE_DIR FILE MODIFIED | ingest STORE_DIR FILE");
+          "Usage: IngestBenchmark full STORE_DIR FILE MODIFIED | ingest STORE_DIR FILE"
+              + " | compare STORE_DIR FILE ROUNDS");
       System.exit(2);
     }
   }
@@ -98,6 +103,36 @@ public final class IngestBenchmark {
     }
     print("jvm.heap.max.mib", Runtime.getRuntime().maxMemory() / MIB);
     print("jvm.heap.peak.mib", peakHeapBytes() / MIB);
+  }
+
+  /**
+   * Durable ingest with direct I/O beside the same ingest through the page cache, alternating so
+   * that both see the same machine; each round into fresh stores.
+   */
+  private static void compareDirectIo(Path dir, Path file, int rounds) throws Exception {
+    long size = Files.size(file);
+    warmUp();
+    for (int round = 1; round <= rounds; round++) {
+      for (boolean direct : new boolean[] {true, false}) {
+        Path storeDir = dir.resolve((direct ? "direct-" : "buffered-") + round);
+        String url = storeDir.toUri() + "?direct_io=" + direct;
+        try (ChunkStore store = new ChunkStore(ObjectStores.open(url), ChunkStoreConfig.defaults())) {
+          long start = System.nanoTime();
+          ingest(store, file);
+          print("tusk.ingest." + (direct ? "direct" : "buffered") + "." + round + ".mibps",
+              size / MIB / seconds(start));
+        }
+        deleteTree(storeDir);
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path path : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(path);
+      }
+    }
   }
 
   /**

@@ -35,6 +35,7 @@ class LocalObjectStoreBarrierTest {
     store =
         new LocalObjectStore(
             root,
+            true,
             dir -> {
               if (dir.endsWith(String.valueOf(failSyncOf))) {
                 throw new IOException("fsync failed: " + dir);

@@ -12,7 +12,7 @@ class LocalObjectStoreTest extends AbstractObjectStoreTest {
   @Override
   protected ObjectStore newStore() throws Exception {
     fs = Jimfs.newFileSystem(Configuration.unix());
-    return new LocalObjectStore(fs.getPath("/var/lib/tusk"));
+    return new LocalObjectStore(fs.getPath("/var/lib/tusk"), true);
   }
 
   @AfterEach

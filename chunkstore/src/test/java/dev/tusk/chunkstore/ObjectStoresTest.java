@@ -3,7 +3,10 @@ package dev.tusk.chunkstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ObjectStoresTest {
   @Test
@@ -30,5 +33,21 @@ class ObjectStoresTest {
         .hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> ObjectStores.open("no scheme?key=hunter2"))
         .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void aLocalStoreRefusesAnUnknownQuery(@TempDir Path dir) {
+    assertThatThrownBy(() -> ObjectStores.open(dir.toUri() + "?direct_io=maybe"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown query 'direct_io=maybe'")
+        .hasMessageContaining("direct_io=false");
+  }
+
+  @Test
+  void aLocalStoreTakesDirectIoFromItsUrl(@TempDir Path dir) throws Exception {
+    try (ObjectStore store = ObjectStores.open(dir.toUri() + "?direct_io=false")) {
+      store.put("k", new byte[] {1});
+    }
+    assertThat(Files.readAllBytes(dir.resolve("k"))).containsExactly(1);
   }
 }
