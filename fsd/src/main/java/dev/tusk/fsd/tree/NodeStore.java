@@ -94,7 +94,10 @@ final class NodeStore {
       return key;
     }
 
-    /** Waits for every write; throws the first failure once all have finished. */
+    /**
+     * Waits for every write, then makes them all durable with one barrier; throws the first
+     * failure once all have finished.
+     */
     void await() throws IOException {
       while (!inFlight.isEmpty()) {
         join(inFlight.removeFirst());
@@ -102,6 +105,7 @@ final class NodeStore {
       if (failure != null) {
         throw failure;
       }
+      objects.sync();
     }
 
     private void submit(String key, byte[] bytes) {
@@ -112,7 +116,8 @@ final class NodeStore {
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  objects.putIfAbsent(key, bytes);
+                  // Durable at the barrier in await(): one for the update, not one per page.
+                  objects.putIfAbsentUnsynced(key, bytes);
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }

@@ -5,11 +5,16 @@ import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-/** Counts what goes through to a real store: reads, objects created, bytes of objects created. */
+/**
+ * Counts what goes through to a real store: reads, objects created, bytes of objects created, and
+ * objects written unsynced that no barrier has covered yet.
+ */
 final class CountingObjectStore implements ObjectStore {
   final AtomicLong gets = new AtomicLong();
   final AtomicLong created = new AtomicLong();
   final AtomicLong createdBytes = new AtomicLong();
+  final AtomicLong unsyncedSinceBarrier = new AtomicLong();
+  final AtomicLong barriers = new AtomicLong();
   private final ObjectStore delegate;
 
   CountingObjectStore(ObjectStore delegate) {
@@ -37,6 +42,20 @@ final class CountingObjectStore implements ObjectStore {
       createdBytes.addAndGet(data.length);
     }
     return isNew;
+  }
+
+  @Override
+  public boolean putIfAbsentUnsynced(String key, byte[] data) throws IOException {
+    boolean isNew = putIfAbsent(key, data);
+    unsyncedSinceBarrier.incrementAndGet();
+    return isNew;
+  }
+
+  @Override
+  public void sync() throws IOException {
+    delegate.sync();
+    unsyncedSinceBarrier.set(0);
+    barriers.incrementAndGet();
   }
 
   @Override

@@ -69,6 +69,17 @@ class ParallelWritesTest {
   }
 
   @Test
+  void oneBarrierMakesAnUpdateDurableBeforeApplyReturns() throws IOException {
+    try (CountingObjectStore objects = MemoryStores.open()) {
+      new TreeStore(objects, 1 << 20, executor).apply(TreeRef.EMPTY, files(20, 3000));
+
+      assertThat(objects.created.get()).isGreaterThan(20);
+      assertThat(objects.unsyncedSinceBarrier.get()).isZero();
+      assertThat(objects.barriers.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aFailedWriteFailsTheUpdate() throws IOException {
     try (CountingObjectStore objects = MemoryStores.open()) {
       ObjectStore failing = new FailingAfter(objects, 5);
