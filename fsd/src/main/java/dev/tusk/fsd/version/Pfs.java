@@ -65,12 +65,21 @@ public final class Pfs {
   private final ReentrantLock finishLock = new ReentrantLock();
   private final Condition commitFinished = finishLock.newCondition();
   private final List<Consumer<CommitRecord>> finishListeners = new CopyOnWriteArrayList<>();
+  /**
+   * Writers of this process take turns per branch (by stripe) to apply their changes, so that many
+   * at once (parallel uploads, an S3 client's ten puts) do not spend their compare-and-set attempts
+   * on each other. The compare-and-set stays the guard against other daemons.
+   */
+  private final ReentrantLock[] branchWriters = new ReentrantLock[64];
 
   public Pfs(MetadataStore meta, TreeStore trees, ChunkStore chunks, Clock clock) {
     this.meta = meta;
     this.trees = trees;
     this.chunks = chunks;
     this.clock = clock;
+    for (int i = 0; i < branchWriters.length; i++) {
+      branchWriters[i] = new ReentrantLock();
+    }
   }
 
   // ---- repos ----
@@ -419,6 +428,22 @@ public final class Pfs {
    */
   CommitRecord applyChanges(String repo, String branch, String description, List<TreeChange> changes)
       throws IOException {
+    ReentrantLock writer = branchWriter(repo, branch);
+    CommitRecord result;
+    writer.lock();
+    try {
+      result = applyChangesLocked(repo, branch, description, changes);
+    } finally {
+      writer.unlock();
+    }
+    if (result.state() == CommitState.FINISHED) {
+      signalFinished(result); // listeners run outside the branch's turn
+    }
+    return result;
+  }
+
+  private CommitRecord applyChangesLocked(
+      String repo, String branch, String description, List<TreeChange> changes) throws IOException {
     for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       String head = meta.getBranch(repo, branch).map(BranchRecord::head).orElse(null);
       CommitRecord base = head == null ? null : commit(head);
@@ -435,11 +460,15 @@ public final class Pfs {
       CommitRecord commit = new CommitRecord(
           id, repo, branch, head, CommitState.FINISHED, at, at, description, tree, id, List.of());
       if (meta.insertCommit(commit, head)) {
-        signalFinished(commit);
         return commit;
       }
     }
     throw conflict("commit to " + repo + "@" + branch);
+  }
+
+  private ReentrantLock branchWriter(String repo, String branch) {
+    int hash = (repo.hashCode() * 31 + branch.hashCode()) & Integer.MAX_VALUE;
+    return branchWriters[hash % branchWriters.length];
   }
 
   /**

@@ -127,10 +127,11 @@ class PfsTest {
   @Test
   void concurrentWritersToOneBranchLoseNothing() throws Exception {
     pfs.createRepo("r", "", false);
-    ExecutorService pool = Executors.newFixedThreadPool(4);
+    // As many writers as an S3 client's parallel uploads and then some.
+    ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
       List<Future<CommitRecord>> commits = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
+      for (int i = 0; i < 64; i++) {
         int n = i;
         commits.add(pool.submit(() -> put("r", "/f" + n, "v" + n)));
       }
@@ -138,12 +139,12 @@ class PfsTest {
       for (Future<CommitRecord> commit : commits) {
         ids.add(commit.get().id());
       }
-      assertThat(ids).hasSize(20);
+      assertThat(ids).hasSize(64);
     } finally {
       pool.shutdownNow();
     }
-    assertThat(pfs.listFile(pfs.resolve("r@master"), "/").count()).isEqualTo(20);
-    assertThat(pfs.listCommits("r", "master", 0)).hasSize(20);
+    assertThat(pfs.listFile(pfs.resolve("r@master"), "/").count()).isEqualTo(64);
+    assertThat(pfs.listCommits("r", "master", 0)).hasSize(64);
   }
 
   @Test
