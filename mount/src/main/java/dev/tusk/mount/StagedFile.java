@@ -1,27 +1,38 @@
 package dev.tusk.mount;
 
+import dev.tusk.chunkstore.ChunkStore;
+import dev.tusk.chunkstore.ContentWriter;
+import dev.tusk.chunkstore.FileContent;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
-import dev.tusk.chunkstore.ChunkStore;
-import dev.tusk.chunkstore.ContentWriter;
-import dev.tusk.chunkstore.FileContent;
+import java.util.concurrent.CompletionException;
 import jnr.ffi.Pointer;
 
 /**
- * A file being written through the mount. Its bytes live in a local temporary file, which reads
- * through the mount see at once, until it is closed and uploaded. While it is written front to
- * back, as {@code cp} and most programs write, its bytes are also chunked into the store as they
- * come, so that closing it only sends their references to the daemon. Thread-safe.
+ * A file being written through the mount, visible through the mount at once. A new file written
+ * front to back, as {@code cp} and most programs write, is chunked straight into the store as its
+ * bytes come, with nothing staged locally, so that closing it only sends their references to the
+ * daemon. Any other change (a write elsewhere, a truncation, a read of the file while it is
+ * written) first copies the bytes so far into a local temporary file, which then holds the file
+ * until it is uploaded whole. Thread-safe.
+ *
+ * <p>Where the bytes are is one of three states: in the chunk stream ({@code stream != null}), in
+ * the store as {@code stored} content (after a streamed upload), or in the temporary file.
  */
 final class StagedFile {
+  private static final int COPY_BUFFER_BYTES = 1 << 20;
+
   private final Path temp;
   private final FileChannel channel;
+  private final ChunkStore chunks;
   private volatile FusePath path;
   private int handles;
   private boolean dirty;
@@ -30,10 +41,15 @@ final class StagedFile {
   private ContentWriter streamWriter;
   private ContentWriter.FileSink stream;
   private long streamed;
+  /** The bytes, as content in the store, when a streamed upload left them only there; else null. */
+  private FileContent stored;
+  /** Why the bytes were lost (a streamed chunk that could not be stored); every later call fails. */
+  private IOException failure;
 
-  private StagedFile(FusePath path, Path temp) throws IOException {
+  private StagedFile(FusePath path, Path temp, ChunkStore chunks) throws IOException {
     this.path = path;
     this.temp = temp;
+    this.chunks = chunks;
     this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
@@ -46,10 +62,10 @@ final class StagedFile {
     try {
       if (initial != null) {
         try (InputStream in = initial) {
-          Files.copy(in, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
         }
       }
-      StagedFile staged = new StagedFile(path, temp);
+      StagedFile staged = new StagedFile(path, temp, chunks);
       staged.dirty = initial == null;
       if (initial == null) {
         staged.streamWriter = chunks.newWriter();
@@ -80,10 +96,15 @@ final class StagedFile {
   }
 
   synchronized long size() throws IOException {
-    return channel.size();
+    checkIntact();
+    if (stream != null) {
+      return streamed;
+    }
+    return stored != null ? stored.size() : channel.size();
   }
 
   synchronized int read(Pointer buffer, int size, long offset) throws IOException {
+    toTempFile();
     ByteBuffer into = ByteBuffer.allocate(size);
     int total = 0;
     while (into.hasRemaining()) {
@@ -98,35 +119,44 @@ final class StagedFile {
   }
 
   synchronized int write(Pointer buffer, int size, long offset) throws IOException {
+    checkIntact();
     byte[] bytes = new byte[size];
     buffer.get(0, bytes, 0, size);
+    dirty = true;
+    if (stream != null && offset == streamed) {
+      stream.write(bytes, 0, size);
+      streamed += size;
+      return size;
+    }
+    toTempFile();
     ByteBuffer from = ByteBuffer.wrap(bytes);
     while (from.hasRemaining()) {
       channel.write(from, offset + from.position());
-    }
-    dirty = true;
-    if (stream != null) {
-      if (offset == streamed) {
-        stream.write(bytes, 0, size);
-        streamed += size;
-      } else {
-        stopStreaming();
-      }
     }
     return size;
   }
 
   synchronized void truncate(long size) throws IOException {
-    long current = channel.size();
-    if (size != current) {
-      stopStreaming();
+    dirty = true;
+    if (size == size()) {
+      return;
     }
+    if (size == 0) {
+      // Empty again (an O_TRUNC open): stream afresh; chunks streamed so far stay unreferenced.
+      stored = null;
+      channel.truncate(0);
+      streamWriter = chunks.newWriter();
+      stream = streamWriter.begin();
+      streamed = 0;
+      return;
+    }
+    toTempFile();
+    long current = channel.size();
     if (size < current) {
       channel.truncate(size);
-    } else if (size > current) {
+    } else {
       channel.write(ByteBuffer.allocate(1), size - 1); // a sparse extension, zeros as POSIX says
     }
-    dirty = true;
   }
 
   /** Whether there are changes not yet uploaded; clears the mark, as the caller uploads them. */
@@ -149,29 +179,65 @@ final class StagedFile {
    * and the caller uploads {@link #content()}. Either way, later writes are no longer streamed.
    */
   synchronized FileContent finishStreaming() throws IOException {
-    if (stream == null || streamed != channel.size()) {
-      stopStreaming();
-      return null;
+    checkIntact();
+    if (stream != null) {
+      stored = endStream();
     }
-    CompletableFuture<FileContent> content = stream.finish();
-    streamWriter.flush(); // seals a small file's pack chunk, which completes its content
-    stopStreaming();
-    return content.join();
+    return stored;
   }
 
-  /** Drops the chunks streamed so far; unreferenced, they cost only space. */
-  private void stopStreaming() {
-    stream = null;
-    streamWriter = null;
-  }
-
-  /** The bytes as they are now, for an upload. */
-  InputStream content() throws IOException {
+  /** The bytes as they are now, for an upload; only when {@link #finishStreaming()} gave null. */
+  synchronized InputStream content() throws IOException {
+    toTempFile();
     return Files.newInputStream(temp);
   }
 
   void discard() throws IOException {
     channel.close();
     Files.deleteIfExists(temp);
+  }
+
+  /** Moves the bytes into the temporary file, from the stream or the store, if they are not there. */
+  private void toTempFile() throws IOException {
+    checkIntact();
+    FileContent content = stream != null ? endStream() : stored;
+    if (content == null) {
+      return;
+    }
+    channel.truncate(0);
+    try (InputStream in = chunks.reader(content).stream()) {
+      byte[] piece = new byte[COPY_BUFFER_BYTES];
+      long at = 0;
+      for (int n; (n = in.read(piece)) > 0; ) {
+        ByteBuffer from = ByteBuffer.wrap(piece, 0, n);
+        while (from.hasRemaining()) {
+          at += channel.write(from, at);
+        }
+      }
+    }
+    stored = null;
+  }
+
+  /** Ends the stream: the bytes so far as durable content. On failure they are lost, and said so. */
+  private FileContent endStream() throws IOException {
+    ContentWriter writer = streamWriter;
+    CompletableFuture<FileContent> content = stream.finish();
+    stream = null;
+    streamWriter = null;
+    try {
+      writer.flush(); // seals a small file's pack chunk, which completes its content
+      return content.join();
+    } catch (IOException | RuntimeException e) {
+      failure = e instanceof IOException io ? io
+          : e instanceof CompletionException && e.getCause() instanceof UncheckedIOException u ? u.getCause()
+          : new IOException(e.getMessage(), e);
+      throw failure;
+    }
+  }
+
+  private void checkIntact() throws IOException {
+    if (failure != null) {
+      throw new IOException("The bytes written to " + path.fusePath() + " could not be stored", failure);
+    }
   }
 }

@@ -32,8 +32,9 @@ import ru.serce.jnrfuse.struct.Timespec;
 
 /**
  * The FUSE callbacks: {@code /repo@ref/path} served from the daemon's metadata and the chunk store,
- * and, for writable branches, writes staged in local files and uploaded into an open commit when
- * their file is closed. No callback throws: every failure becomes an errno through {@link Errno}.
+ * and, for writable branches, writes chunked into the store as they come (or, when a file is not
+ * written front to back, staged in a local file) and put into an open commit when their file is
+ * closed ({@link StagedFile}). No callback throws: every failure becomes an errno through {@link Errno}.
  */
 final class TuskFs extends FuseStubFS {
   private static final int O_ACCMODE = 3;

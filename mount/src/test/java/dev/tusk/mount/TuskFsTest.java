@@ -241,6 +241,56 @@ class TuskFsTest {
   }
 
   @Test
+  void aStreamedFileRewrittenAtAnEarlierOffsetKeepsEveryByte() throws Exception {
+    byte[] expected = random(3 << 20, 11);
+    daemon.put("data", "master", Map.of("/reference", expected));
+    mount(writable());
+    byte[] first = random(3 << 20, 12); // wrong bytes, streamed, then overwritten in the middle
+    System.arraycopy(expected, 0, first, 0, 1 << 20);
+    System.arraycopy(expected, 2 << 20, first, 2 << 20, 1 << 20);
+    FuseFileInfo fi = FuseCalls.newFileInfo(FuseCalls.O_WRONLY);
+    assertThat(fs.create("/data@master/f", 0644, fi)).isZero();
+    for (int at = 0; at < first.length; at += 128 << 10) {
+      calls.write("/data@master/f", fi, at, java.util.Arrays.copyOfRange(first, at, at + (128 << 10)));
+    }
+    calls.write("/data@master/f", fi, 1 << 20, java.util.Arrays.copyOfRange(expected, 1 << 20, 2 << 20));
+    assertThat(calls.stat("/data@master/f").st_size.longValue()).isEqualTo(expected.length);
+    calls.flush("/data@master/f", fi);
+    calls.release("/data@master/f", fi);
+
+    assertThat(calls.readAll("/data@master/f")).isEqualTo(expected);
+    assertThat(daemon.client.inspectFile("data@master:/f").getHash())
+        .isEqualTo(daemon.client.inspectFile("data@master:/reference").getHash());
+  }
+
+  @Test
+  void aStreamedFileKeepsItsBytesThroughReadsFlushesAppendsAndTruncation() throws Exception {
+    byte[] whole = random(2 << 20, 13);
+    int half = whole.length / 2;
+    daemon.client.createRepo("data", "", false);
+    mount(writable());
+    FuseFileInfo fi = FuseCalls.newFileInfo(FuseCalls.O_RDWR);
+    assertThat(fs.create("/data@master/g", 0644, fi)).isZero();
+    calls.write("/data@master/g", fi, 0, java.util.Arrays.copyOfRange(whole, 0, half));
+    calls.flush("/data@master/g", fi); // uploaded as streamed content, then appended to
+    assertThat(daemon.client.inspectFile("data@master:/g").getSizeBytes()).isEqualTo(half);
+    calls.write("/data@master/g", fi, half, java.util.Arrays.copyOfRange(whole, half, whole.length));
+    assertThat(calls.read("/data@master/g", fi, half - 10, 20))
+        .isEqualTo(java.util.Arrays.copyOfRange(whole, half - 10, half + 10));
+    calls.flush("/data@master/g", fi);
+    assertThat(calls.readAll("/data@master/g")).isEqualTo(whole);
+
+    assertThat(fs.ftruncate("/data@master/g", 0, fi)).isZero(); // empty again: streams afresh
+    calls.write("/data@master/g", fi, 0, utf8("new"));
+    assertThat(fs.ftruncate("/data@master/g", 2, fi)).isZero();
+    calls.flush("/data@master/g", fi);
+    calls.release("/data@master/g", fi);
+    assertThat(calls.readAll("/data@master/g")).isEqualTo(utf8("ne"));
+    fs.finishCommits();
+    assertThat(daemon.client.inspectFile("data@master:/g").getSizeBytes()).isEqualTo(2);
+  }
+
+  @Test
   void theDaemonRefusesContentWhoseChunksAreNotStored() throws Exception {
     daemon.client.createRepo("data", "", false);
     var missing = dev.tusk.api.v1.DataRef.newBuilder()
