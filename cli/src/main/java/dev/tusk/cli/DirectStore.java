@@ -22,7 +22,7 @@ import java.util.Locale;
  * store when the daemon listens on a loopback address (so on this machine) and the store's
  * directory is there and accessible; {@code off} always streams; {@code on} requires the direct
  * path and fails with the reason when the store cannot be used (also for {@code s3://} and
- * {@code azblob://} stores, whose credentials then come from the environment as for the daemon).
+ * {@code azblob://} stores, with the credentials that their URL or the environment give).
  */
 final class DirectStore {
   static final String ENV = "TUSK_DIRECT_STORE";
