@@ -45,7 +45,11 @@ class DirectStoreTest extends DaemonTestSupport {
     Map<String, String> direct = hashes("direct@master:**");
     Map<String, String> streamed = hashes("streamed@master:**");
     assertThat(direct).hasSize(files.size() + 1).isEqualTo(streamed); // + the directory /sub
+    // Each file of its own size, and a few of the many small ones (each get is a whole command).
     for (Map.Entry<String, byte[]> file : files.entrySet()) {
+      if (file.getKey().startsWith("sub/s") && !file.getKey().endsWith("0")) {
+        continue;
+      }
       for (String repo : List.of("direct", "streamed")) {
         String ref = repo + "@master:/" + file.getKey();
         assertThat(run(DIRECT, "get", "file", ref).stdout()).as("direct get of " + ref).isEqualTo(file.getValue());
@@ -95,6 +99,9 @@ class DirectStoreTest extends DaemonTestSupport {
 
       run(at, Map.of(), "put", "file", "-r", "fallback@master:/", "-f", tree.toString());
       for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        if (file.getKey().startsWith("sub/s") && !file.getKey().endsWith("0")) {
+          continue;
+        }
         assertThat(run(at, Map.of(), "get", "file", "fallback@master:/" + file.getKey()).stdout())
             .isEqualTo(file.getValue());
       }
