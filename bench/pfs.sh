@@ -38,7 +38,7 @@ trap 'exit 143' TERM
 # -Xms as large as -Xmx and the heap touched up front. $plain is `java -jar` without those options
 # (what earlier runs of this script measured as the CLI): a diagnostic line.
 mkdir -p "$work/app/bin" "$work/app/cli/target" "$work/bin"
-cp "$root/bin/tusk" "$work/app/bin/tusk"
+cp "$root/bin/tusk" "$root/bin/client-jit.json" "$work/app/bin/"
 cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/cli/target/"
 cp -r "$root/bench/target/classes" "$work/app/bench"
 tusk="$work/app/bin/tusk"

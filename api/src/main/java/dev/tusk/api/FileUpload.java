@@ -11,6 +11,7 @@ import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.ModifyTarget;
 import dev.tusk.api.v1.PfsGrpc;
 import dev.tusk.api.v1.PutContent;
+import dev.tusk.api.v1.PutContents;
 import dev.tusk.api.v1.PutFile;
 import dev.tusk.api.v1.PutFiles;
 import io.grpc.Status;
@@ -183,6 +184,29 @@ public final class FileUpload implements AutoCloseable {
     send(ModifyFileRequest.newBuilder()
         .setPutContent(PutContent.newBuilder().setPath(path).setHash(hash).setSizeBytes(size).addAllData(data))
         .build());
+    return this;
+  }
+
+  /**
+   * Puts many files whose chunks this client stored durably itself, as {@link #putContent} each
+   * would, but many to a message (up to about {@link #BATCH_BYTES} of references each).
+   */
+  public FileUpload putContents(List<PutContent> files) {
+    PutContents.Builder batch = PutContents.newBuilder();
+    int batchBytes = 0;
+    for (PutContent file : files) {
+      int size = file.getSerializedSize() + 4;
+      if (batchBytes + size > BATCH_BYTES && batch.getFilesCount() > 0) {
+        send(ModifyFileRequest.newBuilder().setPutContents(batch).build());
+        batch.clear();
+        batchBytes = 0;
+      }
+      batch.addFiles(file);
+      batchBytes += size;
+    }
+    if (batch.getFilesCount() > 0) {
+      send(ModifyFileRequest.newBuilder().setPutContents(batch).build());
+    }
     return this;
   }
 

@@ -73,6 +73,12 @@ public final class TuskClient {
       .toBuilder(PfsGrpc.getGetFileMethod().getRequestMarshaller(), RawFilePiece.marshaller())
       .build();
 
+  /** ListFileBatched with each response left as its wire bytes. */
+  private static final MethodDescriptor<ListFileRequest, byte[]> LIST_FILE_BATCHED_WIRE =
+      PfsGrpc.getListFileBatchedMethod()
+          .toBuilder(PfsGrpc.getListFileBatchedMethod().getRequestMarshaller(), WireBytes.MARSHALLER)
+          .build();
+
   private final Channel channel;
   private final PfsGrpc.PfsBlockingStub blocking;
   private final PfsGrpc.PfsStub async;
@@ -341,6 +347,22 @@ public final class TuskClient {
     Spliterator<FileInfo> split = Spliterators.spliteratorUnknownSize(
         flat, Spliterator.ORDERED | Spliterator.NONNULL);
     return StreamSupport.stream(split, false).onClose(batches::close);
+  }
+
+  /**
+   * The same listing as {@link #listFileBatched}, each element the serialized bytes of one {@code
+   * FileInfoBatch} as it came off the wire: for clients that format entries straight from them (the
+   * CLI's {@code -o json}), skipping the objects, strings and copies that parsing makes for each
+   * entry.
+   */
+  public Stream<byte[]> listFileBatchedWire(String file) {
+    ListFileRequest request = ListFileRequest.newBuilder().setFile(file).build();
+    ResponseIterator<ListFileRequest, byte[]> responses = new ResponseIterator<>(BATCH_WINDOW);
+    ClientCalls.asyncServerStreamingCall(
+        async.getChannel().newCall(LIST_FILE_BATCHED_WIRE, async.getCallOptions()), request, responses);
+    Spliterator<byte[]> split = Spliterators.spliteratorUnknownSize(
+        responses, Spliterator.ORDERED | Spliterator.NONNULL);
+    return StreamSupport.stream(split, false).onClose(responses::cancel);
   }
 
   /** The files and directories matching {@code repo@ref:PATTERN}. */

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,15 @@ public final class ChunkStore implements AutoCloseable {
         Caffeine.newBuilder()
             .maximumWeight(config.memoryCacheBytes())
             .<ChunkId, byte[]>weigher((id, data) -> data.length)
-            .executor(io)
+            // Cache maintenance runs inline once the pool is shut down: a load that completes
+            // while close() waits for the pool would otherwise log a rejected task.
+            .executor(task -> {
+              try {
+                io.execute(task);
+              } catch (RejectedExecutionException e) {
+                task.run();
+              }
+            })
             .buildAsync((id, executor) -> CompletableFuture.supplyAsync(() -> load(id), executor));
     this.known = Caffeine.newBuilder().maximumSize(1 << 20).build();
   }

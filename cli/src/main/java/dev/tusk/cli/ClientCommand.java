@@ -28,6 +28,11 @@ abstract class ClientCommand implements Callable<Integer> {
   /** The command's work; returns the exit code. */
   protected abstract int run(TuskClient client) throws Exception;
 
+  /** The daemon's address as given ({@code --address}, {@code TUSK_ADDRESS} or the default). */
+  protected final String address() {
+    return ((Tusk) spec.root().userObject()).address();
+  }
+
   protected final Io io() {
     return ((Tusk) spec.root().userObject()).io();
   }

@@ -2,6 +2,7 @@ package dev.tusk.cli;
 
 import dev.tusk.api.FileUpload;
 import dev.tusk.api.TuskClient;
+import dev.tusk.chunkstore.ChunkStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -53,24 +54,70 @@ final class PutFileCommand extends ClientCommand {
 
   private Refs.BranchPath destination;
 
+  /**
+   * Where local files go: streamed to the daemon ({@link ReadAhead}) or chunked here into the
+   * daemon's store ({@link DirectUpload}). One thread calls it, in the order files are put.
+   */
+  interface Sender extends AutoCloseable {
+    /** Puts {@code file} (of about {@code size} bytes) at {@code destination}. */
+    void put(String destination, Path file, long size) throws IOException;
+
+    /** Sends everything put so far; call before anything else goes into the upload. */
+    void finish() throws IOException;
+
+    /**
+     * File bytes taken so far, with those streamed beside (stdin, URLs); safe to read from another
+     * thread (a progress display).
+     */
+    long bytesRead();
+
+    /** Drops what was not sent. */
+    @Override
+    void close();
+  }
+
   @Override
   protected int run(TuskClient client) throws Exception {
     destination = Refs.branchPath(target);
     List<Path> directories = new ArrayList<>();
     long knownBytes = check(directories);
     Io io = io();
+    // Only local files can go the direct way: stdin and URLs cannot be read twice, should the
+    // direct way fail and the put be retried as a stream.
+    boolean local = sources.stream().noneMatch(s -> s.equals("-") || isUrl(s));
+    ChunkStore store = local ? DirectStore.open(client, address(), io, DirectStore.Access.WRITE) : null;
+    if (store != null) {
+      try (store) {
+        put(client, store, directories, knownBytes, io);
+        return 0;
+      } catch (IOException e) {
+        if ("on".equalsIgnoreCase(io.getenv(DirectStore.ENV))) {
+          throw e;
+        }
+        // Nothing of the cancelled upload is applied; its chunks stay unreferenced. Stream instead.
+      }
+    }
+    put(client, null, directories, knownBytes, io);
+    return 0;
+  }
+
+  /** One upload of every source: chunked into {@code store} when given, else streamed. */
+  private void put(TuskClient client, ChunkStore store, List<Path> directories, long knownBytes, Io io)
+      throws IOException, InterruptedException {
     try (FileUpload upload = client.modifyFile(destination.repo(), destination.branch(), message);
+        Sender files = store != null ? new DirectUpload(store, upload) : new ReadAhead(upload);
         ProgressBar progress = ProgressBar.start(
-            io, "put " + destination.ref(), upload::bytesSent, directories.isEmpty() ? knownBytes : -1)) {
+            io, "put " + destination.ref(), files::bytesRead,
+            directories.isEmpty() ? knownBytes : -1)) {
       if (io.terminal() && !directories.isEmpty() && knownBytes >= 0) {
         measureInBackground(directories, knownBytes, progress);
       }
       for (String source : sources) {
-        put(upload, source, io);
+        put(upload, files, source, io);
       }
+      files.finish();
       upload.finish();
     }
-    return 0;
   }
 
   /**
@@ -109,28 +156,25 @@ final class PutFileCommand extends ClientCommand {
     return bytes;
   }
 
-  private void put(FileUpload upload, String source, Io io) throws IOException, InterruptedException {
+  private void put(FileUpload upload, Sender files, String source, Io io)
+      throws IOException, InterruptedException {
     if (source.equals("-")) {
       upload.put(destination.path(), io.in(), -1);
     } else if (isUrl(source)) {
+      files.finish();
       putUrl(upload, source);
     } else {
       Path path = Path.of(source);
       if (Files.isDirectory(path)) {
-        try (ReadAhead files = new ReadAhead(upload)) {
-          putTree(files, path, directoryDestination(path));
-          files.finish();
-        }
+        putTree(files, path, directoryDestination(path));
       } else {
-        try (InputStream in = Files.newInputStream(path)) {
-          upload.put(fileDestination(name(path)), in, Files.size(path));
-        }
+        files.put(fileDestination(name(path)), path, Files.size(path));
       }
     }
   }
 
   /** Puts every file under {@code dir}, in name order, depth first. */
-  private static void putTree(ReadAhead files, Path dir, String prefix) throws IOException {
+  private static void putTree(Sender files, Path dir, String prefix) throws IOException {
     for (String name : sortedNames(dir)) {
       Path entry = dir.resolve(name);
       BasicFileAttributes attributes =

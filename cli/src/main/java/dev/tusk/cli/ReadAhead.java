@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link FileUpload#putFiles}, many files to a message; a large file is streamed by the caller's
  * thread once everything before it has been sent.
  */
-final class ReadAhead implements AutoCloseable {
+final class ReadAhead implements PutFileCommand.Sender {
   private static final int THREADS = 4;
   private static final int MAX_FILES = 1024;
   private static final long MAX_BYTES = 32L << 20;
@@ -47,7 +47,8 @@ final class ReadAhead implements AutoCloseable {
   }
 
   /** Puts {@code file} (of about {@code size} bytes) at {@code destination}, after all before it. */
-  void put(String destination, Path file, long size) throws IOException {
+  @Override
+  public void put(String destination, Path file, long size) throws IOException {
     if (size > FileUpload.MESSAGE_BYTES) {
       drain(0);
       try (InputStream in = Files.newInputStream(file)) {
@@ -63,7 +64,8 @@ final class ReadAhead implements AutoCloseable {
   }
 
   /** Sends everything read ahead; call after the last {@link #put}. */
-  void finish() throws IOException {
+  @Override
+  public void finish() throws IOException {
     drain(0);
   }
 
@@ -93,6 +95,11 @@ final class ReadAhead implements AutoCloseable {
       }
       throw new IllegalStateException("Cannot read a file: " + cause, cause);
     }
+  }
+
+  @Override
+  public long bytesRead() {
+    return upload.bytesSent();
   }
 
   @Override

@@ -30,6 +30,7 @@ import dev.tusk.api.v1.ListFileRequest;
 import dev.tusk.api.v1.ListRepoRequest;
 import dev.tusk.api.v1.ModifyFileRequest;
 import dev.tusk.api.v1.PfsGrpc;
+import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.PutFile;
 import dev.tusk.api.v1.RepoInfo;
 import dev.tusk.api.v1.StartCommitRequest;
@@ -246,6 +247,11 @@ final class PfsService extends PfsGrpc.PfsImplBase {
           case MKDIR -> modification.makeDir(request.getMkdir().getPath());
           case PUT_CONTENT -> modification.putContent(
               request.getPutContent().getPath(), Protos.content(request.getPutContent()));
+          case PUT_CONTENTS -> {
+            for (PutContent put : request.getPutContents().getFilesList()) {
+              modification.putContent(put.getPath(), Protos.content(put));
+            }
+          }
           default -> throw new PfsException(
               ErrorCode.INVALID_ARGUMENT, "Unknown ModifyFile operation " + request.getOpCase());
         }
