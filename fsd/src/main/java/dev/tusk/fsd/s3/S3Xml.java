@@ -161,7 +161,12 @@ final class S3Xml {
       factory.setXIncludeAware(false);
       factory.setExpandEntityReferences(false);
       DocumentBuilder builder = factory.newDocumentBuilder();
-      builder.setErrorHandler(null);
+      builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+        @Override
+        public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+          throw e; // not printed to stderr as the default handler does
+        }
+      });
       Document doc = builder.parse(new ByteArrayInputStream(body));
       Element root = doc.getDocumentElement();
       if (!rootName.equals(root.getLocalName())) {
