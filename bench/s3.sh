@@ -126,16 +126,16 @@ get() { # get URL BUCKET: prints ns
   cmp -s "$work/big.bin" "$work/got.bin" || die "the bytes read from $1 differ"
   echo $((t1 - t0))
 }
-log "GetObject 1 GiB, alternating, two rounds"
+log "GetObject 1 GiB, alternating, three rounds"
 best_tusk=""; best_proxy=""
-for _ in 1 2; do
+for _ in 1 2 3; do
   t=$(get "$tusk_url" master.bench); [[ -z $best_tusk || $t -lt $best_tusk ]] && best_tusk=$t
   p=$(get "$proxy_url" plain); [[ -z $best_proxy || $p -lt $best_proxy ]] && best_proxy=$p
 done
 rm -f "$work/got.bin"
 tusk_get=$(mibps $((1 << 30)) "$best_tusk")
 proxy_get=$(mibps $((1 << 30)) "$best_proxy")
-echo "s3_get_1gib_aws_cli_mib_per_s tusk=$tusk_get s3proxy=$proxy_get ratio=$(ratio "$tusk_get" "$proxy_get") (target >= 1)"
+echo "s3_get_1gib_aws_cli_mib_per_s (best of 3) tusk=$tusk_get s3proxy=$proxy_get ratio=$(ratio "$tusk_get" "$proxy_get") (target >= 1)"
 
 # ---- 2. PutObject of 1 GiB (multipart) ----
 put() { # put URL BUCKET KEY: prints ns
@@ -157,13 +157,14 @@ proxy_put=$(mibps $((1 << 30)) "$p")
 echo "s3_put_1gib_aws_cli_mib_per_s tusk=$tusk_put s3proxy=$proxy_put ratio=$(ratio "$tusk_put" "$proxy_put") (committed; hash = plain put's)"
 
 # ---- 3. ListObjectsV2 over 100,000 keys ----
-list_all() { # list_all URL BUCKET PREFIX: prints "keys ns"
+list_all() { # list_all URL BUCKET PREFIX [SECONDS]: prints "keys ns", stopping after SECONDS if given
   # botocore signs, http.client fetches, and keys are counted as bytes: the client parses no XML.
   # (curl 7.88's --aws-sigv4 mis-signs query names with a '-', such as list-type.)
   /usr/bin/python3 - "$@" <<'PY'
 import http.client, re, sys, time, urllib.parse
 import botocore.auth, botocore.awsrequest, botocore.credentials
 url, bucket, prefix = sys.argv[1:4]
+limit_ns = int(sys.argv[4]) * 10**9 if len(sys.argv) > 4 else None
 creds = botocore.credentials.Credentials("bench-key", "bench-secret")
 signer = botocore.auth.S3SigV4Auth(creds, "s3", "us-east-1")
 host = urllib.parse.urlparse(url).netloc
@@ -183,7 +184,7 @@ while True:
         sys.exit(f"{url}: HTTP {resp.status}: {body[:300]!r}")
     count += body.count(b"<Key>")
     m = re.search(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>", body)
-    if not m:
+    if not m or (limit_ns and time.monotonic_ns() - t0 > limit_ns):
         break
     token = m.group(1).decode()
 print(count, time.monotonic_ns() - t0)
@@ -191,11 +192,13 @@ PY
 }
 log "ListObjectsV2 over 100,000 keys"
 read -r tusk_keys tusk_ns < <(list_all "$tusk_url" master.bench keys/)
-read -r proxy_keys proxy_ns < <(list_all "$proxy_url" keys "")
+# s3proxy's filesystem backend lists the whole directory for every page (quadratic): its rate is
+# taken over what it lists in the first 30 s.
+read -r proxy_keys proxy_ns < <(list_all "$proxy_url" keys "" 30)
 [[ $tusk_keys == 100000 ]] || die "Tusk listed $tusk_keys keys, not 100000"
 tusk_rate=$(awk -v n="$tusk_keys" -v ns="$tusk_ns" 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
 proxy_rate=$(awk -v n="$proxy_keys" -v ns="$proxy_ns" 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
-echo "s3_list_v2_100k_keys_per_s tusk=$tusk_rate s3proxy=$proxy_rate ratio=$(ratio "$tusk_rate" "$proxy_rate") (target >= 50000 keys/s)"
+echo "s3_list_v2_100k_keys_per_s tusk=$tusk_rate s3proxy=$proxy_rate ratio=$(ratio "$tusk_rate" "$proxy_rate") (s3proxy: $proxy_keys keys in $((proxy_ns / 1000000)) ms; target >= 50000 keys/s)"
 
 # ---- 4. 1,000 small objects, then the same killed halfway ----
 cp_small() { # cp_small URL BUCKET PREFIX: prints ns

@@ -45,7 +45,7 @@ public final class S3Gateway implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final Channel channel;
   private final int port;
-  private boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private S3Gateway(
       EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor executor, Channel channel) {
@@ -106,11 +106,10 @@ public final class S3Gateway implements AutoCloseable {
 
   /** Stops accepting, drops connections, and waits a bounded time for running requests. */
   @Override
-  public synchronized void close() {
-    if (closed) {
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     channel.close().syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
