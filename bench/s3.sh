@@ -227,10 +227,11 @@ setsid /usr/bin/aws --endpoint-url "$tusk_url" s3 cp --recursive "$work/small" "
   > "$work/kill.out" 2>&1 &
 cli_pid=$!
 for _ in $(seq 1 600); do
-  [[ $(grep -c '^upload: ' "$work/kill.out" 2>/dev/null || true) -ge 500 ]] && break
+  # The CLI's progress lines end in \r, its "upload:" lines after one.
+  [[ $(tr '\r' '\n' < "$work/kill.out" | grep -c '^upload: ' || true) -ge 500 ]] && break
   sleep 0.05
 done
-kill -9 -- "-$cli_pid" 2>/dev/null || kill -9 "$cli_pid"
+kill -9 -- "-$cli_pid" 2>/dev/null || kill -9 "$cli_pid" 2>/dev/null || log "the CLI had already finished"
 wait "$cli_pid" 2>/dev/null || true
 acked=$(tr '\r' '\n' < "$work/kill.out" | sed -n 's#^upload: .* to s3://master.killed/\(k/.*\)$#\1#p' | sort -u)
 acked_count=$(grep -c . <<< "$acked" || true)

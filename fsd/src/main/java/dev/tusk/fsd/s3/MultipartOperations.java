@@ -108,7 +108,7 @@ final class MultipartOperations {
         }
       }
     }
-    CommitRecord commit = change.commit();
+    CommitRecord commit = buckets.commit(bucket, change);
     uploads.delete(upload);
     Entry written = buckets.pfs().lookup(commit, path);
     HttpHeaders headers = new DefaultHttpHeaders();

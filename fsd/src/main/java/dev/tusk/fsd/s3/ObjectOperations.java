@@ -77,6 +77,11 @@ final class ObjectOperations {
       return;
     }
     ContentReader reader = buckets.pfs().open(file);
+    if (first > 0 && length > 0) {
+      // A reader reads ahead once reads are sequential; a range starting mid-file (the aws CLI
+      // gets 8 MiB ranges) becomes so after this first small read.
+      reader.read(first, new byte[1], 0, 1);
+    }
     exchange.startStream(status, headers, length);
     long position = first;
     long end = first + length;
@@ -117,7 +122,7 @@ final class ObjectOperations {
       Optional<Entry> existing = existing(bucket, path);
       if (existing.isEmpty()) {
         change.makeDir(path);
-        change.commit();
+        buckets.commit(bucket, change);
       } else if (existing.get().type() == EntryType.FILE) {
         throw S3Exception.invalidArgument("Key '" + key + "' names a directory, but " + path + " is a file");
       }
@@ -136,7 +141,7 @@ final class ObjectOperations {
       }
       change.write(buffer, 0, n);
     }
-    CommitRecord commit = change.commit();
+    CommitRecord commit = buckets.commit(bucket, change);
     Entry written = buckets.pfs().lookup(commit, path);
     HttpHeaders headers = new DefaultHttpHeaders();
     headers.set("ETag", Buckets.etag(written.hash()));
@@ -173,7 +178,7 @@ final class ObjectOperations {
     Modification change = buckets.pfs().modify(bucket.repo(), bucket.branch(), "S3 CopyObject " + request.key());
     // By reference from the exact commit read above: no bytes move.
     change.copy(from.repo() + "@" + fromCommit.id() + ":" + fromPath, path);
-    CommitRecord commit = change.commit();
+    CommitRecord commit = buckets.commit(bucket, change);
     Entry written = buckets.pfs().lookup(commit, path);
     String xml = S3Xml.document("CopyObjectResult")
         .element("LastModified", S3Xml.time(Buckets.modified(commit)))
@@ -191,7 +196,7 @@ final class ObjectOperations {
     if (deletable(bucket, key, path)) {
       Modification change = buckets.pfs().modify(bucket.repo(), bucket.branch(), "S3 DeleteObject " + key);
       change.delete(path);
-      change.commit();
+      buckets.commit(bucket, change);
     }
     exchange.sendEmpty(204, null, 0);
   }
@@ -222,7 +227,7 @@ final class ObjectOperations {
       deleted.add(key);
     }
     if (change != null) {
-      change.commit();
+      buckets.commit(bucket, change);
     }
     S3Xml xml = S3Xml.document("DeleteResult");
     if (!delete.quiet()) {
