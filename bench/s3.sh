@@ -233,7 +233,8 @@ for _ in $(seq 1 600); do
 done
 kill -9 -- "-$cli_pid" 2>/dev/null || kill -9 "$cli_pid" 2>/dev/null || log "the CLI had already finished"
 wait "$cli_pid" 2>/dev/null || true
-acked=$(tr '\r' '\n' < "$work/kill.out" | sed -n 's#^upload: .* to s3://master.killed/\(k/.*\)$#\1#p' | sort -u)
+# The CLI pads each "upload:" line with spaces to cover its progress line: strip them.
+acked=$(tr '\r' '\n' < "$work/kill.out" | sed -n 's#^upload: .* to s3://master.killed/\(k/[^ ]*\) *$#\1#p' | sort -u)
 acked_count=$(grep -c . <<< "$acked" || true)
 mkdir -p "$work/killback"
 /usr/bin/aws --endpoint-url "$tusk_url" s3 sync --only-show-errors s3://master.killed/k "$work/killback"
