@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import dev.tusk.api.TuskException;
 import dev.tusk.fsd.Daemon;
 import dev.tusk.fsd.DaemonConfig;
+import dev.tusk.fsd.s3.S3GatewayConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -92,17 +93,38 @@ final class DaemonCommands {
             + " /usr) or docker (the spec's image, through the local Docker engine).")
     String runtime = DaemonConfig.DEFAULT_RUNTIME;
 
+    @Option(
+        names = "--s3",
+        paramLabel = "HOST:PORT",
+        description = "Also serve the S3 API here (default: off). Signed with the key in"
+            + " $" + S3GatewayConfig.ACCESS_KEY_ENV + " / $" + S3GatewayConfig.SECRET_KEY_ENV + ".")
+    String s3;
+
+    @Option(
+        names = "--s3-anonymous",
+        description = "Let unsigned S3 requests read and write every repo (off by default).")
+    boolean s3Anonymous;
+
     DaemonConfig config(Io io) {
       HostPort.parse(listen, "listen address");
       if (!runtime.equals("bubblewrap") && !runtime.equals("docker")) {
         throw new IllegalArgumentException("Unknown runtime '" + runtime + "': expected bubblewrap or docker");
+      }
+      if (s3 == null && s3Anonymous) {
+        throw new IllegalArgumentException("--s3-anonymous needs --s3 HOST:PORT");
+      }
+      S3GatewayConfig gateway = null;
+      if (s3 != null) {
+        HostPort.parse(s3, "S3 address");
+        gateway = new S3GatewayConfig(s3, S3GatewayConfig.credentialsFrom(io::getenv), s3Anonymous);
       }
       return new DaemonConfig(
           data.resolve(io),
           listen,
           store != null ? store : io.getenv(STORE_ENV),
           metadata != null ? metadata : io.getenv(METADATA_ENV),
-          runtime);
+          runtime,
+          gateway);
     }
   }
 
@@ -194,6 +216,10 @@ final class DaemonCommands {
           .redirectOutput(Redirect.appendTo(log.toFile()));
       putOrRemove(builder.environment(), STORE_ENV, config.storeUrl());
       putOrRemove(builder.environment(), METADATA_ENV, config.metadataUrl());
+      if (config.s3() != null && config.s3().credentials() != null) {
+        builder.environment().put(S3GatewayConfig.ACCESS_KEY_ENV, config.s3().credentials().accessKeyId());
+        builder.environment().put(S3GatewayConfig.SECRET_KEY_ENV, config.s3().credentials().secretAccessKey());
+      }
       Process process = builder.start();
       process.getOutputStream().close();
       pidFile(dir).write(process.toHandle());
@@ -203,9 +229,17 @@ final class DaemonCommands {
     }
 
     private static List<String> command(DaemonConfig config) {
-      return PidFile.tuskCommand(List.of(
+      List<String> args = new java.util.ArrayList<>(List.of(
           "daemon", "--data", config.dataDir().toString(), "--listen", config.listen(),
           "--runtime", config.runtime()));
+      if (config.s3() != null) {
+        // The S3 keys travel in the environment, which the daemon inherits, never in argv.
+        args.addAll(List.of("--s3", config.s3().listen()));
+        if (config.s3().anonymous()) {
+          args.add("--s3-anonymous");
+        }
+      }
+      return PidFile.tuskCommand(args);
     }
 
     private static void putOrRemove(Map<String, String> env, String name, String value) {

@@ -7,6 +7,7 @@ import dev.tusk.fsd.grpc.GrpcServer;
 import dev.tusk.fsd.pipeline.PipelineController;
 import dev.tusk.fsd.pipeline.ProcessWorkerLauncher;
 import dev.tusk.fsd.pipeline.WorkerLauncher;
+import dev.tusk.fsd.s3.S3Gateway;
 import dev.tusk.fsd.store.MetadataStore;
 import dev.tusk.fsd.store.MetadataStores;
 import dev.tusk.fsd.tree.TreeStore;
@@ -34,11 +35,13 @@ public final class Daemon implements AutoCloseable {
   private final Deque<AutoCloseable> resources;
   private final GrpcServer server;
   private final Pfs pfs;
+  private final S3Gateway s3;
 
-  private Daemon(Deque<AutoCloseable> resources, GrpcServer server, Pfs pfs) {
+  private Daemon(Deque<AutoCloseable> resources, GrpcServer server, Pfs pfs, S3Gateway s3) {
     this.resources = resources;
     this.server = server;
     this.pfs = pfs;
+    this.s3 = s3;
   }
 
   /** Opens the stores, finishes commits a crash left open, and starts serving. */
@@ -73,8 +76,14 @@ public final class Daemon implements AutoCloseable {
       opened.push(pipelines);
       agentAddress.set(agentHost(config.host()) + ":" + server.port());
       pipelines.start();
+      S3Gateway s3 = null;
+      if (config.s3() != null) {
+        // Closed first: no S3 request starts while the rest shuts down.
+        s3 = S3Gateway.start(config.s3(), pfs, config.dataDir().toAbsolutePath().resolve("s3-uploads"));
+        opened.push(s3);
+      }
       LOG.info("Tusk daemon serving on {}:{} with data in {}", config.host(), server.port(), config.dataDir());
-      return new Daemon(opened, server, pfs);
+      return new Daemon(opened, server, pfs, s3);
     } catch (IOException | RuntimeException e) {
       closeAll(opened, e);
       throw e;
@@ -88,6 +97,14 @@ public final class Daemon implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** The S3 gateway's port; fails if the daemon runs none. */
+  public int s3Port() {
+    if (s3 == null) {
+      throw new IllegalStateException("This daemon runs no S3 gateway");
+    }
+    return s3.port();
   }
 
   /** The versioned file system behind the API, for in-process callers such as tests. */
