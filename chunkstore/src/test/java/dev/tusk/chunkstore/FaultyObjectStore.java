@@ -2,13 +2,15 @@ package dev.tusk.chunkstore;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
  * An in-memory store that fails on demand: the next N calls transiently, or every call for good;
- * it records the order of unsynced puts and barriers.
+ * it records the order of unsynced puts and barriers, and which keys were read.
  */
 final class FaultyObjectStore implements ObjectStore {
   final InMemoryObjectStore delegate = new InMemoryObjectStore();
@@ -18,6 +20,8 @@ final class FaultyObjectStore implements ObjectStore {
   volatile String syncFailure;
   /** "put KEY" for each unsynced put and "sync" for each barrier, in order. */
   final List<String> events = new CopyOnWriteArrayList<>();
+  /** Every key read whole. */
+  final Set<String> fetched = ConcurrentHashMap.newKeySet();
 
   private void maybeFail(String key) throws IOException {
     calls.incrementAndGet();
@@ -59,6 +63,7 @@ final class FaultyObjectStore implements ObjectStore {
   @Override
   public byte[] get(String key) throws IOException {
     maybeFail(key);
+    fetched.add(key);
     return delegate.get(key);
   }
 

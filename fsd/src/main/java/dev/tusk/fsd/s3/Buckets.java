@@ -4,25 +4,11 @@ import dev.tusk.fsd.store.BranchRecord;
 import dev.tusk.fsd.store.CommitRecord;
 import dev.tusk.fsd.tree.TreePaths;
 import dev.tusk.fsd.version.Pfs;
-import dev.tusk.api.ErrorCode;
-import dev.tusk.fsd.PfsException;
-import dev.tusk.fsd.version.Modification;
-import java.io.IOException;
 import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /** What a bucket name and a key mean in Tusk: the commit to read, the branch to write, the path. */
 final class Buckets {
-  private static final int COMMIT_ATTEMPTS = 3;
-
   private final Pfs pfs;
-  /**
-   * One lock per branch around the last step of a write, applying it to the tree: S3 clients send
-   * many puts at once (the aws CLI ten), and without it they would mostly lose each other's
-   * compare-and-set on the branch head. The compare-and-set stays the guard (other daemons).
-   */
-  private final ConcurrentHashMap<String, ReentrantLock> branchLocks = new ConcurrentHashMap<>();
 
   Buckets(Pfs pfs) {
     this.pfs = pfs;
@@ -55,25 +41,6 @@ final class Buckets {
       throw S3Exception.accessDenied(
           "Branch " + bucket.repo() + "@" + bucket.branch() + " is a pipeline's output: only the"
               + " pipeline writes it");
-    }
-  }
-
-  /** Commits {@code change} to the bucket's branch, one writer of this gateway at a time. */
-  CommitRecord commit(Bucket bucket, Modification change) throws IOException {
-    ReentrantLock lock = branchLocks.computeIfAbsent(bucket.repo() + "@" + bucket.branch(), k -> new ReentrantLock());
-    lock.lock();
-    try {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          return change.commit();
-        } catch (PfsException e) {
-          if (e.code() != ErrorCode.CONFLICT || attempt == COMMIT_ATTEMPTS) {
-            throw e;
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
     }
   }
 

@@ -108,7 +108,7 @@ final class MultipartOperations {
         }
       }
     }
-    CommitRecord commit = buckets.commit(bucket, change);
+    CommitRecord commit = change.commit();
     uploads.delete(upload);
     Entry written = buckets.pfs().lookup(commit, path);
     HttpHeaders headers = new DefaultHttpHeaders();

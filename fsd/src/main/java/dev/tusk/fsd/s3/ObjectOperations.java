@@ -77,11 +77,7 @@ final class ObjectOperations {
       return;
     }
     ContentReader reader = buckets.pfs().open(file);
-    if (first > 0 && length > 0) {
-      // A reader reads ahead once reads are sequential; a range starting mid-file (the aws CLI
-      // gets 8 MiB ranges) becomes so after this first small read.
-      reader.read(first, new byte[1], 0, 1);
-    }
+    reader.readsFrom(first); // a range mid-file (the aws CLI gets 8 MiB ones) reads ahead at once
     exchange.startStream(status, headers, length);
     long position = first;
     long end = first + length;
@@ -122,7 +118,7 @@ final class ObjectOperations {
       Optional<Entry> existing = existing(bucket, path);
       if (existing.isEmpty()) {
         change.makeDir(path);
-        buckets.commit(bucket, change);
+        change.commit();
       } else if (existing.get().type() == EntryType.FILE) {
         throw S3Exception.invalidArgument("Key '" + key + "' names a directory, but " + path + " is a file");
       }
@@ -141,7 +137,7 @@ final class ObjectOperations {
       }
       change.write(buffer, 0, n);
     }
-    CommitRecord commit = buckets.commit(bucket, change);
+    CommitRecord commit = change.commit();
     Entry written = buckets.pfs().lookup(commit, path);
     HttpHeaders headers = new DefaultHttpHeaders();
     headers.set("ETag", Buckets.etag(written.hash()));
@@ -178,7 +174,7 @@ final class ObjectOperations {
     Modification change = buckets.pfs().modify(bucket.repo(), bucket.branch(), "S3 CopyObject " + request.key());
     // By reference from the exact commit read above: no bytes move.
     change.copy(from.repo() + "@" + fromCommit.id() + ":" + fromPath, path);
-    CommitRecord commit = buckets.commit(bucket, change);
+    CommitRecord commit = change.commit();
     Entry written = buckets.pfs().lookup(commit, path);
     String xml = S3Xml.document("CopyObjectResult")
         .element("LastModified", S3Xml.time(Buckets.modified(commit)))
@@ -196,7 +192,7 @@ final class ObjectOperations {
     if (deletable(bucket, key, path)) {
       Modification change = buckets.pfs().modify(bucket.repo(), bucket.branch(), "S3 DeleteObject " + key);
       change.delete(path);
-      buckets.commit(bucket, change);
+      change.commit();
     }
     exchange.sendEmpty(204, null, 0);
   }
@@ -227,7 +223,7 @@ final class ObjectOperations {
       deleted.add(key);
     }
     if (change != null) {
-      buckets.commit(bucket, change);
+      change.commit();
     }
     S3Xml xml = S3Xml.document("DeleteResult");
     if (!delete.quiet()) {
