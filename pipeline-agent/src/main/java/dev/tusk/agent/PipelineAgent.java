@@ -89,15 +89,17 @@ public final class PipelineAgent implements AutoCloseable {
       Path datums = config.workDir().resolve("datums");
       deleteTree(datums); // what a killed predecessor left
       Files.createDirectories(datums);
-      try (TuskMount mount = TuskMount.mount(daemon, chunks, mountOptions(pfs))) {
-        serve(mount.mountPoint(), datums);
+      try (TuskMount mount = TuskMount.mount(daemon, chunks, mountOptions(pfs));
+          SessionLane lane = new SessionLane(runtime, config.workDir().resolve("lane"), config.allowOther(),
+              mount.mountPoint())) {
+        serve(mount.mountPoint(), datums, lane);
       }
     } finally {
       finished.countDown();
     }
   }
 
-  private void serve(Path pfs, Path datums) throws IOException, InterruptedException {
+  private void serve(Path pfs, Path datums, SessionLane lane) throws IOException, InterruptedException {
     WorkerHello hello = WorkerHello.newBuilder()
         .setPipeline(config.pipeline())
         .setWorker(config.worker())
@@ -126,14 +128,14 @@ public final class PipelineAgent implements AutoCloseable {
           }
           throw e;
         }
-        runDatum(opened, task, pfs, datums);
+        runDatum(opened, task, pfs, datums, lane);
       }
     } finally {
       Thread.interrupted(); // a kill that came as the stream ended must not hit the unmount
     }
   }
 
-  private void runDatum(WorkStream out, DatumTask task, Path pfs, Path datums)
+  private void runDatum(WorkStream out, DatumTask task, Path pfs, Path datums, SessionLane lane)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
     DatumLogs logs = new DatumLogs(out, task.getJob(), task.getDatum());
@@ -144,14 +146,26 @@ public final class PipelineAgent implements AutoCloseable {
     long collected = 0;
     boolean reportable = false;
     setDatumThread(Thread.currentThread());
+    boolean inLane = false;
     try {
-      deleteTree(datumDir);
-      DatumSandbox.Prepared prepared = DatumSandbox.prepare(task, pfs, datumDir);
-      long before = System.nanoTime();
-      ExitStatus status = runtime.run(prepared.spec(), logs);
+      ExitStatus status;
+      Path outDir;
+      long before;
+      if (lane.prepare(task)) {
+        inLane = true;
+        before = System.nanoTime();
+        status = lane.run(task, logs);
+        outDir = lane.outDir();
+      } else {
+        deleteTree(datumDir);
+        DatumSandbox.Prepared prepared = DatumSandbox.prepare(task, pfs, datumDir);
+        before = System.nanoTime();
+        status = runtime.run(prepared.spec(), logs);
+        outDir = prepared.outDir();
+      }
       ran = System.nanoTime() - before;
       if (status.success()) {
-        files = outputs.collect(prepared.outDir(), task);
+        files = outputs.collect(outDir, task);
         collected = System.nanoTime() - before - ran;
       } else {
         logs.agent(status.description());
@@ -173,6 +187,9 @@ public final class PipelineAgent implements AutoCloseable {
       reportable = true;
     } finally {
       setDatumThread(null);
+      if (inLane) {
+        lane.clearOutputs();
+      }
       if (!reportable) { // killed: nothing will be reported
         deleteQuietly(datumDir);
       }

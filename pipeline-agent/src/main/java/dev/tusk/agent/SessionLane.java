@@ -1,0 +1,201 @@
+package dev.tusk.agent;
+
+import dev.tusk.api.v1.DatumTask;
+import dev.tusk.container.ContainerCommand;
+import dev.tusk.container.ContainerRuntime;
+import dev.tusk.container.ContainerSession;
+import dev.tusk.container.ContainerSpec;
+import dev.tusk.container.ExitStatus;
+import dev.tusk.container.LogSink;
+import dev.tusk.container.SessionSpec;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's fast path: one sandbox kept for datum after datum (a {@link ContainerSession}),
+ * seeing {@code /pfs} through a {@link DatumView} switched to each datum's inputs, with one host
+ * directory bound at {@code /pfs/out} that is emptied once a datum's outputs are stored. Used where
+ * the runtime keeps sessions (bubblewrap); elsewhere ({@link #prepare} says false) each datum gets
+ * a sandbox of its own through {@link DatumSandbox}.
+ */
+final class SessionLane implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionLane.class);
+
+  /** What a session's sandbox is made for: datums that differ in these need another. */
+  private record Key(String image, ContainerSpec.Resources resources) {}
+
+  private final ContainerRuntime runtime;
+  private final Path dir;
+  private final boolean allowOther;
+  private final Path pfsMount;
+  private final ExecutorService cleaner;
+  private DatumView view;
+  private ContainerSession session;
+  private Key key;
+  private Path outDir;
+  private int generation;
+  private long trashed;
+  private boolean unsupported;
+
+  /**
+   * @param dir the lane's own directory: the view's mount point, the out directory, scratch
+   * @param pfsMount where the agent's mount shows {@code repo@commit} directories
+   */
+  SessionLane(ContainerRuntime runtime, Path dir, boolean allowOther, Path pfsMount) throws IOException {
+    this.runtime = runtime;
+    this.dir = dir;
+    this.allowOther = allowOther;
+    this.pfsMount = pfsMount;
+    PipelineAgent.deleteTree(dir.resolve("trash")); // what a killed predecessor left
+    this.cleaner = Executors.newSingleThreadExecutor(r -> {
+      Thread thread = new Thread(r, "tusk-agent-out-cleaner");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /**
+   * Readies a sandbox for {@code task}; false if the runtime keeps none (run the datum in a sandbox
+   * of its own).
+   *
+   * @throws IOException if the runtime keeps sessions but cannot start this one
+   */
+  boolean prepare(DatumTask task) throws IOException, InterruptedException {
+    if (unsupported) {
+      return false;
+    }
+    if (view == null) {
+      try {
+        view = DatumView.open(dir.resolve("view"), allowOther);
+      } catch (IOException e) {
+        LOG.warn("No datum view ({}): each datum gets a sandbox of its own", e.getMessage());
+        unsupported = true;
+        return false;
+      }
+    }
+    var resources = task.getResources();
+    Key wanted = new Key(task.getTransform().getImage(),
+        new ContainerSpec.Resources(resources.getCpu(), resources.getMemoryBytes(), resources.getGpu()));
+    if (session != null && (!session.isOpen() || !wanted.equals(key))) {
+      closeSession();
+    }
+    if (session == null) {
+      outDir = dir.resolve("out-" + generation++);
+      PipelineAgent.deleteTree(outDir);
+      Files.createDirectories(outDir);
+      // The command may run as any user (a Docker image's USER): let it write its outputs.
+      Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+      SessionSpec spec = new SessionSpec(wanted.image(),
+          List.of(new ContainerSpec.Bind(view.mountPoint(), DatumSandbox.PFS, true),
+              new ContainerSpec.Bind(outDir, DatumSandbox.OUT, false)),
+          wanted.resources(), dir.resolve("scratch"));
+      Optional<ContainerSession> opened = runtime.openSession(spec);
+      if (opened.isEmpty()) {
+        LOG.info("The {} runtime keeps no sandbox for many datums: each gets one of its own", runtime.name());
+        unsupported = true;
+        view.close();
+        view = null;
+        return false;
+      }
+      session = opened.get();
+      key = wanted;
+    }
+    return true;
+  }
+
+  /** Runs a prepared datum; what it wrote is in {@link #outDir()} until {@link #clearOutputs()}. */
+  ExitStatus run(DatumTask task, LogSink logs) throws IOException, InterruptedException {
+    var transform = task.getTransform();
+    ContainerCommand command =
+        new ContainerCommand(transform.getCmdList(), transform.getStdinList(), DatumSandbox.environment(task));
+    view.show(DatumLayout.of(task, pfsMount));
+    try {
+      return session.run(command, logs);
+    } finally {
+      // The session has ended every process of the datum (or the sandbox with them).
+      view.clear();
+    }
+  }
+
+  Path outDir() {
+    return outDir;
+  }
+
+  /**
+   * Moves what the last datum wrote out of the way (deleted in the background); if something
+   * cannot be moved, the next datum gets a new sandbox and out directory.
+   */
+  void clearOutputs() {
+    try {
+      Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+      List<Path> entries = new ArrayList<>();
+      try (DirectoryStream<Path> listing = Files.newDirectoryStream(outDir)) {
+        listing.forEach(entries::add);
+      }
+      if (entries.isEmpty()) {
+        return;
+      }
+      Path bin = Files.createDirectories(dir.resolve("trash").resolve(Long.toString(trashed++)));
+      for (Path entry : entries) {
+        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Files.move(entry, bin.resolve(entry.getFileName()));
+      }
+      cleaner.execute(() -> deleteQuietly(bin));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Cannot empty {} ({}): the next datum gets a new sandbox", outDir, e.toString());
+      closeSession();
+    }
+  }
+
+  private void closeSession() {
+    if (session != null) {
+      session.close();
+      session = null;
+    }
+    if (outDir != null && !cleaner.isShutdown()) {
+      Path old = outDir;
+      cleaner.execute(() -> deleteQuietly(old));
+    }
+    outDir = null;
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      PipelineAgent.deleteTree(path);
+    } catch (IOException e) {
+      LOG.warn("Cannot delete {}: {}", path, e.toString());
+    }
+  }
+
+  /** Stops the sandbox, unmounts the view, and waits (bounded) for the cleanup. Idempotent. */
+  @Override
+  public void close() {
+    closeSession();
+    if (view != null) {
+      view.close();
+      view = null;
+    }
+    cleaner.shutdown();
+    try {
+      if (!cleaner.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("Still deleting old outputs under {}", dir);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
