@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipelineAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineAgent.class);
-  /** Outputs per message: well under the 1 MiB the protocol asks for. */
-  private static final int OUTPUT_BATCH_BYTES = 512 << 10;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
   private static final Pattern DATUM_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
@@ -116,7 +114,9 @@ public final class PipelineAgent implements AutoCloseable {
       lock.unlock();
     }
     LOG.info("Agent {} of pipeline {} serving datums with {}", config.worker(), config.pipeline(), runtime.name());
-    try (opened) {
+    try (opened;
+        DatumReporter reporter = new DatumReporter(opened, chunks, outputs,
+            e -> LOG.info("Agent {} cannot report: {}", config.worker(), e.getMessage()))) {
       while (true) {
         DatumTask task;
         try {
@@ -128,51 +128,52 @@ public final class PipelineAgent implements AutoCloseable {
           }
           throw e;
         }
-        runDatum(opened, task, pfs, datums, lane);
+        runDatum(reporter, opened, task, pfs, datums, lane);
       }
     } finally {
       Thread.interrupted(); // a kill that came as the stream ended must not hit the unmount
     }
   }
 
-  private void runDatum(WorkStream out, DatumTask task, Path pfs, Path datums, SessionLane lane)
-      throws IOException, InterruptedException {
+  /**
+   * Runs one datum and hands it to the reporter, which stores its outputs and reports it while the
+   * next datum runs.
+   */
+  private void runDatum(DatumReporter reporter, WorkStream out, DatumTask task, Path pfs, Path datums,
+      SessionLane lane) throws IOException, InterruptedException {
     long start = System.nanoTime();
     DatumLogs logs = new DatumLogs(out, task.getJob(), task.getDatum());
     Path datumDir = datums.resolve(DATUM_ID.matcher(task.getDatum()).matches() ? task.getDatum() : "datum");
     String error = null;
-    List<PutContent> files = List.of();
-    long ran = 0;
-    long collected = 0;
+    Path outputs = null;
+    Runnable cleanup = () -> {};
     boolean reportable = false;
-    setDatumThread(Thread.currentThread());
     boolean inLane = false;
+    setDatumThread(Thread.currentThread());
     try {
       ExitStatus status;
-      Path outDir;
-      long before;
       if (lane.prepare(task)) {
         inLane = true;
-        before = System.nanoTime();
         status = lane.run(task, logs);
-        outDir = lane.outDir();
+        if (status.success()) {
+          Path staged = lane.takeOutputs();
+          outputs = staged;
+          cleanup = () -> lane.delete(staged);
+        }
       } else {
+        cleanup = () -> deleteQuietly(datumDir);
         deleteTree(datumDir);
         DatumSandbox.Prepared prepared = DatumSandbox.prepare(task, pfs, datumDir);
-        before = System.nanoTime();
         status = runtime.run(prepared.spec(), logs);
-        outDir = prepared.outDir();
+        outputs = prepared.outDir();
       }
-      ran = System.nanoTime() - before;
-      if (status.success()) {
-        files = outputs.collect(outDir, task);
-        collected = System.nanoTime() - before - ran;
-      } else {
+      if (!status.success()) {
+        outputs = null;
         logs.agent(status.description());
         error = String.join(" ", task.getTransform().getCmdList()) + " " + status.description();
       }
       reportable = true;
-    } catch (BadOutputException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       error = e.getMessage();
       logs.agent(error);
       reportable = true;
@@ -180,6 +181,7 @@ public final class PipelineAgent implements AutoCloseable {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("Stopped while running datum " + task.getDatum());
       }
+      outputs = null;
       error = e.getMessage();
       logs.agent(error);
       LOG.warn("Datum {} of job {} (output commit {}) failed in the agent: {}", task.getDatum(), task.getJob(),
@@ -187,49 +189,18 @@ public final class PipelineAgent implements AutoCloseable {
       reportable = true;
     } finally {
       setDatumThread(null);
-      if (inLane) {
+      if (inLane && outputs == null) {
         lane.clearOutputs();
       }
       if (!reportable) { // killed: nothing will be reported
+        cleanup.run();
         deleteQuietly(datumDir);
       }
     }
-    logs.finish();
-    sendOutputs(out, task, files);
-    out.send(WorkerMessage.newBuilder()
-        .setResult(DatumResult.newBuilder()
-            .setJob(task.getJob())
-            .setDatum(task.getDatum())
-            .setSuccess(error == null)
-            .setError(error == null ? "" : error))
-        .build());
-    deleteQuietly(datumDir); // after the report: it is off the datum's critical path
+    reporter.submit(new DatumReporter.Finished(task, logs, outputs, error, cleanup));
     if (LOG.isDebugEnabled()) {
-      LOG.debug("Datum {}: {} outputs; {} us in the container, {} us storing outputs, {} us in all", task.getDatum(),
-          files.size(), ran / 1000, collected / 1000, (System.nanoTime() - start) / 1000);
+      LOG.debug("Datum {}: {} us until handed to the reporter", task.getDatum(), (System.nanoTime() - start) / 1000);
     }
-  }
-
-  private static void sendOutputs(WorkStream out, DatumTask task, List<PutContent> files) throws IOException {
-    DatumOutputs.Builder batch = newBatch(task);
-    int bytes = 0;
-    for (PutContent file : files) {
-      int size = file.getSerializedSize() + 8;
-      if (batch.getFilesCount() > 0 && bytes + size > OUTPUT_BATCH_BYTES) {
-        out.send(WorkerMessage.newBuilder().setOutputs(batch).build());
-        batch = newBatch(task);
-        bytes = 0;
-      }
-      batch.addFiles(file);
-      bytes += size;
-    }
-    if (batch.getFilesCount() > 0) {
-      out.send(WorkerMessage.newBuilder().setOutputs(batch).build());
-    }
-  }
-
-  private static DatumOutputs.Builder newBatch(DatumTask task) {
-    return DatumOutputs.newBuilder().setJob(task.getJob()).setDatum(task.getDatum());
   }
 
   /** On a gRPC thread: the daemon ended the stream or it broke, so the running datum is killed. */

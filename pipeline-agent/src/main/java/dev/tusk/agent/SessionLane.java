@@ -58,7 +58,9 @@ final class SessionLane implements AutoCloseable {
     this.dir = dir;
     this.allowOther = allowOther;
     this.pfsMount = pfsMount;
-    PipelineAgent.deleteTree(dir.resolve("trash")); // what a killed predecessor left
+    // What a killed predecessor left.
+    PipelineAgent.deleteTree(dir.resolve("trash"));
+    PipelineAgent.deleteTree(dir.resolve("staged"));
     this.cleaner = Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "tusk-agent-out-cleaner");
       thread.setDaemon(true);
@@ -134,30 +136,62 @@ final class SessionLane implements AutoCloseable {
   }
 
   /**
+   * Moves what the last datum wrote to a directory of its own, for storing while the next datum
+   * runs; delete it with {@link #delete} once done.
+   *
+   * @throws IOException if not everything could be moved (the next datum gets a new sandbox)
+   */
+  Path takeOutputs() throws IOException {
+    Path staged = dir.resolve("staged").resolve(Long.toString(trashed++));
+    Files.createDirectories(staged);
+    try {
+      moveAll(staged);
+      return staged;
+    } catch (IOException | RuntimeException e) {
+      closeSession();
+      delete(staged);
+      throw new IOException("Cannot take the outputs from " + DatumSandbox.OUT + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Moves what the last datum wrote out of the way (deleted in the background); if something
    * cannot be moved, the next datum gets a new sandbox and out directory.
    */
   void clearOutputs() {
+    if (outDir == null) {
+      return; // the session is gone, and its out directory with it
+    }
     try {
-      Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-      List<Path> entries = new ArrayList<>();
-      try (DirectoryStream<Path> listing = Files.newDirectoryStream(outDir)) {
-        listing.forEach(entries::add);
-      }
-      if (entries.isEmpty()) {
-        return;
-      }
-      Path bin = Files.createDirectories(dir.resolve("trash").resolve(Long.toString(trashed++)));
-      for (Path entry : entries) {
-        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-          Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        Files.move(entry, bin.resolve(entry.getFileName()));
-      }
-      cleaner.execute(() -> deleteQuietly(bin));
+      Path bin = dir.resolve("trash").resolve(Long.toString(trashed++));
+      Files.createDirectories(bin);
+      moveAll(bin);
+      delete(bin);
     } catch (IOException | RuntimeException e) {
       LOG.warn("Cannot empty {} ({}): the next datum gets a new sandbox", outDir, e.toString());
       closeSession();
+    }
+  }
+
+  /** Deletes {@code path} in the background. */
+  void delete(Path path) {
+    if (!cleaner.isShutdown()) {
+      cleaner.execute(() -> deleteQuietly(path));
+    }
+  }
+
+  private void moveAll(Path into) throws IOException {
+    Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    List<Path> entries = new ArrayList<>();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(outDir)) {
+      listing.forEach(entries::add);
+    }
+    for (Path entry : entries) {
+      if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+        // Moving a directory writes its "..": the datum may have taken that right away.
+        Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+      Files.move(entry, into.resolve(entry.getFileName()));
     }
   }
 
@@ -166,9 +200,8 @@ final class SessionLane implements AutoCloseable {
       session.close();
       session = null;
     }
-    if (outDir != null && !cleaner.isShutdown()) {
-      Path old = outDir;
-      cleaner.execute(() -> deleteQuietly(old));
+    if (outDir != null) {
+      delete(outDir);
     }
     outDir = null;
   }
