@@ -37,8 +37,9 @@ import java.util.regex.Pattern;
  * marker with a random per-command token on stderr and on stdout (with the exit code): everything
  * the command printed comes before it.
  *
- * <p>The launcher is trusted for nothing that matters. Before the next command the session itself
- * checks from the host that the sandbox holds no process but its init and the launcher (every
+ * <p>The launcher runs beside the commands, as the same user, so a command that sets out to (ptrace,
+ * {@code /proc/PID/mem}) could forge its own end or exit code: the session trusts the launcher for
+ * nothing more than that. Before the next command the session itself checks from the host that the sandbox holds no process but its init and the launcher (every
  * process of a PID namespace descends from its init, and {@code /proc/PID/task/TID/children} lists
  * each one's children), and it empties the host directories behind {@code /tmp} and {@code
  * /dev/shm} ({@code /} and {@code /dev} are read-only). A command that leaves anything it cannot
@@ -138,9 +139,9 @@ final class BubblewrapSession implements ContainerSession {
   /** Sends the launcher, waits until it answers, and finds the sandbox's init and launcher. */
   private void start() throws IOException, InterruptedException {
     String token = token();
-    RecordingLines lines = new RecordingLines();
-    out.expect(token, lines);
-    err.expect(token, lines);
+    LogSink ignore = (stream, line) -> {}; // the launcher prints nothing of its own when all is well
+    out.expect(token, ignore);
+    err.expect(token, ignore);
     send(LAUNCHER + "tusk_end " + token + " 0\n");
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_MILLIS);
     String ready = awaitWithin(out, deadline);
@@ -472,11 +473,5 @@ final class BubblewrapSession implements ContainerSession {
         return FileVisitResult.CONTINUE;
       }
     });
-  }
-
-  /** A sink for the launcher's own start, which prints nothing when all is well. */
-  private static final class RecordingLines implements LogSink {
-    @Override
-    public void line(Stream stream, String line) {}
   }
 }

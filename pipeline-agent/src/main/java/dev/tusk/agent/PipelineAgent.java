@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a pipeline's datums as the daemon hands them out, one at a time and in order, over one
- * {@code Work} stream: mounts every repo read-only, then for each datum lays out its inputs, runs
- * the command in the container runtime, stores {@code /pfs/out} and reports. When the stream ends
- * the running datum is killed and {@link #run()} returns (the daemon completed the stream) or throws
- * (it broke); either way the mount is gone.
+ * {@code Work} stream: mounts every repo read-only, then for each datum shows it its inputs and runs
+ * the command, in the one sandbox that a {@link SessionLane} keeps where the runtime allows
+ * (bubblewrap), else in a sandbox of its own laid out by {@link DatumSandbox} (Docker); a {@link
+ * DatumReporter} stores {@code /pfs/out} and reports while the next datum runs. When the stream
+ * ends the running datum is killed and {@link #run()} returns (the daemon completed the stream) or
+ * throws (it broke); either way the mount is gone.
  */
 public final class PipelineAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineAgent.class);
@@ -53,6 +55,8 @@ public final class PipelineAgent implements AutoCloseable {
   /** The thread in {@link #run()} while it processes a datum, so that a broken stream can kill it. */
   private Thread datumThread;
   private WorkStream stream;
+  /** Datums run so far; only the thread in {@link #run()} counts. */
+  private long datumRuns;
   private boolean started;
   private boolean closed;
 
@@ -143,7 +147,9 @@ public final class PipelineAgent implements AutoCloseable {
       SessionLane lane) throws IOException, InterruptedException {
     long start = System.nanoTime();
     DatumLogs logs = new DatumLogs(out, task.getJob(), task.getDatum());
-    Path datumDir = datums.resolve(DATUM_ID.matcher(task.getDatum()).matches() ? task.getDatum() : "datum");
+    // Its own directory even when the same datum runs again while the last run's outputs wait.
+    Path datumDir = datums.resolve((DATUM_ID.matcher(task.getDatum()).matches() ? task.getDatum() : "datum")
+        + "-" + datumRuns++);
     String error = null;
     Path outputs = null;
     Runnable cleanup = () -> {};
