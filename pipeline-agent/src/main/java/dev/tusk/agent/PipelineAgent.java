@@ -1,13 +1,8 @@
 package dev.tusk.agent;
 
-import dev.tusk.agent.OutputCollector.BadOutputException;
 import dev.tusk.api.TuskClient;
-import dev.tusk.api.v1.DatumOutputs;
-import dev.tusk.api.v1.DatumResult;
 import dev.tusk.api.v1.DatumTask;
-import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.WorkerHello;
-import dev.tusk.api.v1.WorkerMessage;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.container.ContainerRuntime;
 import dev.tusk.container.ExitStatus;
@@ -22,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
