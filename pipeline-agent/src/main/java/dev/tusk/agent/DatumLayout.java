@@ -43,6 +43,13 @@ final class DatumLayout {
     root.children.put("out", new Node());
   }
 
+  /** Each of {@code names} as an empty directory: what a session's sandbox sees between datums. */
+  static DatumLayout names(Set<String> names) {
+    DatumLayout layout = new DatumLayout(Instant.now());
+    names.forEach(name -> layout.root.children.put(name, new Node()));
+    return layout;
+  }
+
   /** The layout of {@code task}'s inputs, read from the mount at {@code pfsMount}. */
   static DatumLayout of(DatumTask task, Path pfsMount) {
     DatumLayout layout = new DatumLayout(Instant.now());

@@ -17,6 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +36,7 @@ final class SessionLane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SessionLane.class);
 
   /** What a session's sandbox is made for: datums that differ in these need another. */
-  private record Key(String image, ContainerSpec.Resources resources) {}
+  private record Key(String image, ContainerSpec.Resources resources, Set<String> inputNames) {}
 
   private final ContainerRuntime runtime;
   private final Path dir;
@@ -44,7 +46,10 @@ final class SessionLane implements AutoCloseable {
   private DatumView view;
   private ContainerSession session;
   private Key key;
+  /** What the view shows between datums: the input names' mount points, empty. */
+  private DatumLayout idle = DatumLayout.EMPTY;
   private Path outDir;
+  private Path rootDir;
   private int generation;
   private long trashed;
   private boolean unsupported;
@@ -89,7 +94,8 @@ final class SessionLane implements AutoCloseable {
     }
     var resources = task.getResources();
     Key wanted = new Key(task.getTransform().getImage(),
-        new ContainerSpec.Resources(resources.getCpu(), resources.getMemoryBytes(), resources.getGpu()));
+        new ContainerSpec.Resources(resources.getCpu(), resources.getMemoryBytes(), resources.getGpu()),
+        new TreeSet<>(DatumSandbox.inputsByName(task).keySet()));
     if (session != null && (!session.isOpen() || !wanted.equals(key))) {
       closeSession();
     }
@@ -99,10 +105,23 @@ final class SessionLane implements AutoCloseable {
       Files.createDirectories(outDir);
       // The command may run as any user (a Docker image's USER): let it write its outputs.
       Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-      SessionSpec spec = new SessionSpec(wanted.image(),
-          List.of(new ContainerSpec.Bind(view.mountPoint(), DatumSandbox.PFS, true),
-              new ContainerSpec.Bind(outDir, DatumSandbox.OUT, false)),
-          wanted.resources(), dir.resolve("scratch"));
+      // /pfs is a plain directory holding the mount points, so that paths into /pfs/out never
+      // ask the view (whose entries the kernel asks again on every lookup); each input's
+      // directory is the view's, whose contents switch with the datum.
+      Path root = dir.resolve("pfs-" + (generation - 1));
+      rootDir = root;
+      PipelineAgent.deleteTree(root);
+      Files.createDirectories(root.resolve("out"));
+      List<ContainerSpec.Bind> binds = new ArrayList<>();
+      binds.add(new ContainerSpec.Bind(root, DatumSandbox.PFS, true));
+      for (String name : wanted.inputNames()) {
+        Files.createDirectories(root.resolve(name));
+        binds.add(new ContainerSpec.Bind(view.mountPoint().resolve(name), DatumSandbox.PFS + "/" + name, true));
+      }
+      binds.add(new ContainerSpec.Bind(outDir, DatumSandbox.OUT, false));
+      idle = DatumLayout.names(wanted.inputNames());
+      view.show(idle);
+      SessionSpec spec = new SessionSpec(wanted.image(), binds, wanted.resources(), dir.resolve("scratch"));
       Optional<ContainerSession> opened = runtime.openSession(spec);
       if (opened.isEmpty()) {
         LOG.info("The {} runtime keeps no sandbox for many datums: each gets one of its own", runtime.name());
@@ -127,7 +146,7 @@ final class SessionLane implements AutoCloseable {
       return session.run(command, logs);
     } finally {
       // The session has ended every process of the datum (or the sandbox with them).
-      view.clear();
+      view.show(idle);
     }
   }
 
@@ -202,6 +221,7 @@ final class SessionLane implements AutoCloseable {
     }
     if (outDir != null) {
       delete(outDir);
+      delete(rootDir);
     }
     outDir = null;
   }
