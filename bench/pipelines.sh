@@ -3,7 +3,8 @@
 # run, on the bubblewrap runtime:
 #   - commit to output commit of a one-datum job (beside the commit alone, and one bare bwrap run);
 #   - 10,000 one-file datums with parallelism 2, in datums/s (beside 10,000 bare bwrap runs in two
-#     lanes: the sandbox's own floor);
+#     lanes, a sandbox each, and 10,000 commands in two kept bwrap sandboxes, a shell forking each:
+#     the floors of the two ways to run datums);
 #   - the job after adding one file to those 10,000 (must process 1 and skip 10,000);
 #   - one datum writing 6,000 files of 3 KB (beside the same awk on the host, and `tusk put file -r`
 #     of those files).
@@ -63,6 +64,20 @@ lane & lane2=$!
 wait "$lane1" "$lane2"
 secs=$(awk -v ns=$(( $(now) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
 echo "baseline_bwrap_per_s=$(awk -v n="$datums" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
+
+log "baseline: $datums commands in two kept bwrap sandboxes"
+kept_lane() {
+  bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --clearenv \
+    --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+    --proc /proc --dev /dev --tmpfs /tmp --tmpfs /pfs \
+    sh -c 'i=0; while [ $i -lt "$1" ]; do sh -c "cp /dev/null /pfs/x"; i=$((i + 1)); done' sh $(( datums / 2 ))
+}
+t0=$(now)
+kept_lane & lane1=$!
+kept_lane & lane2=$!
+wait "$lane1" "$lane2"
+secs=$(awk -v ns=$(( $(now) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
+echo "baseline_kept_bwrap_per_s=$(awk -v n="$datums" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
 
 log "baseline: 6,000 files of 3 KB written by awk on the host, then tusk put file -r"
 mkdir -p "$work/out"

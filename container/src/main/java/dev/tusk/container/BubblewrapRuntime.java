@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -41,7 +42,7 @@ import java.util.stream.Stream;
  * could not.
  */
 public final class BubblewrapRuntime implements ContainerRuntime {
-  private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+  static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
   private static final Path DEFAULT_BWRAP = Path.of("/usr/bin/bwrap");
   private static final String PFS = "/pfs";
   private static final List<String> ROOT_DIRS =
@@ -71,10 +72,7 @@ public final class BubblewrapRuntime implements ContainerRuntime {
 
   @Override
   public ExitStatus run(ContainerSpec spec, LogSink logs) throws IOException, InterruptedException {
-    if (!Files.isExecutable(bwrap)) {
-      throw new IOException(
-          "bubblewrap is not installed: no executable " + bwrap + " (apt install bubblewrap)");
-    }
+    checkInstalled();
     // --die-with-parent ties bwrap to the thread that starts it (PR_SET_PDEATHSIG), this one,
     // which waits for it. Killing bwrap kills the sandbox: its PID namespace dies with its init.
     ProcessRun.Outcome outcome =
@@ -87,8 +85,45 @@ public final class BubblewrapRuntime implements ContainerRuntime {
     return status(spec, outcome);
   }
 
+  /**
+   * A sandbox that stays up for many commands: see {@link BubblewrapSession} for how it keeps them
+   * apart. Empty where that cannot be guaranteed (a kernel without {@code /proc/PID/task/TID/children},
+   * which the session needs to see every process left in the sandbox).
+   */
+  @Override
+  public Optional<ContainerSession> openSession(SessionSpec spec)
+      throws IOException, InterruptedException {
+    checkInstalled();
+    if (!BubblewrapSession.supported()) {
+      return Optional.empty();
+    }
+    return Optional.of(BubblewrapSession.open(this, spec));
+  }
+
   /** The bwrap command line: its options, then {@code --} and the spec's command. */
   List<String> command(ContainerSpec spec) throws IOException {
+    Map<String, String> env = new TreeMap<>(Map.of("PATH", DEFAULT_PATH, "HOME", "/tmp"));
+    env.putAll(spec.env());
+    List<String> args = sandbox(env, spec.binds(), spec.resources(), null);
+    args.add("--");
+    args.addAll(spec.command());
+    return args;
+  }
+
+  /**
+   * The bwrap options of a sandbox: its environment, the host's system directories, a fresh
+   * {@code /proc} and {@code /dev}, the binds, the working directory.
+   *
+   * @param session null for a sandbox of one command (fresh {@code /tmp}); else the host
+   *     directories behind a session's {@code /tmp} and {@code /dev/shm}, which it empties between
+   *     commands, with {@code /} and {@code /dev} read-only so that nothing else can keep files
+   */
+  List<String> sandbox(
+      Map<String, String> env,
+      List<ContainerSpec.Bind> binds,
+      ContainerSpec.Resources resources,
+      BubblewrapSession.Dirs session)
+      throws IOException {
     List<String> args = new ArrayList<>();
     args.add(bwrap.toString());
     args.addAll(
@@ -99,8 +134,6 @@ public final class BubblewrapRuntime implements ContainerRuntime {
             "--cap-drop",
             "ALL",
             "--clearenv"));
-    Map<String, String> env = new TreeMap<>(Map.of("PATH", DEFAULT_PATH, "HOME", "/tmp"));
-    env.putAll(spec.env());
     env.forEach((key, value) -> args.addAll(List.of("--setenv", key, value)));
 
     args.addAll(List.of("--ro-bind", "/usr", "/usr"));
@@ -121,15 +154,23 @@ public final class BubblewrapRuntime implements ContainerRuntime {
     if (Files.isDirectory(Path.of(SECRET_DIR), LinkOption.NOFOLLOW_LINKS)) {
       args.addAll(List.of("--tmpfs", SECRET_DIR));
     }
-    args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
-    if (spec.resources().gpu() > 0) {
+    args.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    if (session == null) {
+      args.addAll(List.of("--tmpfs", "/tmp"));
+    } else {
+      args.addAll(List.of("--bind", session.tmp().toString(), "/tmp"));
+      args.addAll(List.of("--bind", session.shm().toString(), "/dev/shm"));
+      // Shows POSIX message queues, so that the session can tell when a command left one.
+      args.addAll(List.of("--mqueue", "/dev/mqueue"));
+    }
+    if (resources.gpu() > 0) {
       for (Path device : nvidiaDevices()) {
         args.addAll(List.of("--dev-bind", device.toString(), device.toString()));
       }
     }
 
     String chdir = "/";
-    for (ContainerSpec.Bind bind : spec.binds()) {
+    for (ContainerSpec.Bind bind : binds) {
       Path source = bind.source().toAbsolutePath();
       // bwrap would fail too, but with exit code 1, which a command may also return.
       if (!Files.exists(source)) {
@@ -141,9 +182,19 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         chdir = PFS;
       }
     }
-    args.addAll(List.of("--chdir", chdir, "--"));
-    args.addAll(spec.command());
+    if (session != null) {
+      // Not recursive: the binds below stay as they are.
+      args.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
+    }
+    args.addAll(List.of("--chdir", chdir));
     return args;
+  }
+
+  void checkInstalled() throws IOException {
+    if (!Files.isExecutable(bwrap)) {
+      throw new IOException(
+          "bubblewrap is not installed: no executable " + bwrap + " (apt install bubblewrap)");
+    }
   }
 
   private static List<Path> nvidiaDevices() throws IOException {

@@ -1,6 +1,7 @@
 package dev.tusk.container;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * Runs one command in an isolated container and waits for it: the SPI that the pipeline agent runs
@@ -21,4 +22,15 @@ public interface ContainerRuntime {
    *     does not exist); a command that starts and fails is an {@link ExitStatus}, not an exception
    */
   ExitStatus run(ContainerSpec spec, LogSink logs) throws IOException, InterruptedException;
+
+  /**
+   * A sandbox that runs many commands, one after another, with the guarantees of {@link
+   * ContainerSession}; empty where this runtime cannot keep them (then {@link #run} each command).
+   *
+   * @throws IOException if the runtime can keep sessions but this one cannot start
+   */
+  default Optional<ContainerSession> openSession(SessionSpec spec)
+      throws IOException, InterruptedException {
+    return Optional.empty();
+  }
 }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The bubblewrap runtime against the real {@code bwrap}: what a command sees and gets back. */
 @Timeout(60)
 class BubblewrapRuntimeTest {
-  private final BubblewrapRuntime runtime = new BubblewrapRuntime();
-  private final RecordingSink sink = new RecordingSink();
+  final BubblewrapRuntime runtime = new BubblewrapRuntime();
+  final RecordingSink sink = new RecordingSink();
   @TempDir Path dir;
 
   @BeforeAll
@@ -51,7 +51,8 @@ class BubblewrapRuntimeTest {
     return new ContainerSpec("", command, List.of(), Map.of(), binds, Resources.NONE);
   }
 
-  private ExitStatus run(ContainerSpec spec) throws IOException, InterruptedException {
+  /** Runs {@code spec} as the runtime does; {@link BubblewrapSessionRuntimeTest} in a session. */
+  ExitStatus run(ContainerSpec spec) throws IOException, InterruptedException {
     return runtime.run(spec, sink);
   }
 

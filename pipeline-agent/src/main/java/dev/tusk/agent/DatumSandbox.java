@@ -48,24 +48,12 @@ final class DatumSandbox {
     Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path skeletons = Files.createDirectory(datumDir.resolve("in"));
 
-    Map<String, List<DatumInput>> byName = new LinkedHashMap<>();
-    for (String name : task.getInputNamesList()) {
-      byName.put(checkName(name), new ArrayList<>());
-    }
-    for (DatumInput input : task.getInputsList()) {
-      byName.computeIfAbsent(checkName(input.getName()), n -> new ArrayList<>()).add(input);
-    }
-
+    Map<String, List<DatumInput>> byName = inputsByName(task);
     List<Bind> binds = new ArrayList<>();
-    Map<String, String> env = new LinkedHashMap<>(task.getTransform().getEnvMap());
     for (Map.Entry<String, List<DatumInput>> entry : byName.entrySet()) {
       String name = entry.getKey();
       String target = PFS + "/" + name;
       List<DatumInput> inputs = entry.getValue();
-      if (!inputs.isEmpty()) {
-        String first = innerPath(inputs.get(0));
-        env.put(name, first.equals("/") ? target : target + first);
-      }
       DatumInput whole = inputs.stream().filter(i -> innerPath(i).equals("/")).findFirst().orElse(null);
       if (whole != null && !whole.getEmptyFiles()) {
         binds.add(new Bind(mountPath(pfsMount, whole), target, true));
@@ -94,8 +82,7 @@ final class DatumSandbox {
     }
     binds.add(new Bind(outDir, OUT, false));
 
-    putIds(env, "TUSK_", task);
-    putIds(env, "PACH_", task);
+    Map<String, String> env = environment(task);
     var transform = task.getTransform();
     var resources = task.getResources();
     ContainerSpec spec = new ContainerSpec(
@@ -106,6 +93,36 @@ final class DatumSandbox {
         binds,
         new ContainerSpec.Resources(resources.getCpu(), resources.getMemoryBytes(), resources.getGpu()));
     return new Prepared(outDir, spec);
+  }
+
+  /** Each input name (checked) with its matched inputs, in the task's order; some have none. */
+  static Map<String, List<DatumInput>> inputsByName(DatumTask task) {
+    Map<String, List<DatumInput>> byName = new LinkedHashMap<>();
+    for (String name : task.getInputNamesList()) {
+      byName.put(checkName(name), new ArrayList<>());
+    }
+    for (DatumInput input : task.getInputsList()) {
+      byName.computeIfAbsent(checkName(input.getName()), n -> new ArrayList<>()).add(input);
+    }
+    return byName;
+  }
+
+  /**
+   * The command's environment beyond the runtime's defaults: the transform's, each input's name
+   * with the path of its first match, and the ids as {@code TUSK_*} and {@code PACH_*}.
+   */
+  static Map<String, String> environment(DatumTask task) {
+    Map<String, String> env = new LinkedHashMap<>(task.getTransform().getEnvMap());
+    for (Map.Entry<String, List<DatumInput>> entry : inputsByName(task).entrySet()) {
+      if (!entry.getValue().isEmpty()) {
+        String target = PFS + "/" + entry.getKey();
+        String first = innerPath(entry.getValue().get(0));
+        env.put(entry.getKey(), first.equals("/") ? target : target + first);
+      }
+    }
+    putIds(env, "TUSK_", task);
+    putIds(env, "PACH_", task);
+    return env;
   }
 
   /** The input's matched path inside its commit: absolute, normalized, "/" for the root. */

@@ -50,6 +50,40 @@ final class OutputCollector {
 
   /** The outputs under {@code outDir}, in path order, every chunk durable. */
   List<PutContent> collect(Path outDir, DatumTask task) throws IOException {
+    Pending pending;
+    try (ContentWriter writer = chunks.newWriter()) { // close() flushes: chunks durable after it
+      pending = start(outDir, task, writer);
+    }
+    return finish(pending);
+  }
+
+  /**
+   * One datum's outputs being written: their contents are known, and durable, once the writer
+   * they went to has flushed.
+   */
+  static final class Pending {
+    private final Path outDir;
+    private final DatumTask task;
+    private final List<String> files;
+    private final List<String> links;
+    private final List<CompletableFuture<FileContent>> contents;
+
+    private Pending(Path outDir, DatumTask task, List<String> files, List<String> links,
+        List<CompletableFuture<FileContent>> contents) {
+      this.outDir = outDir;
+      this.task = task;
+      this.files = files;
+      this.links = links;
+      this.contents = contents;
+    }
+  }
+
+  /**
+   * Writes the regular files under {@code outDir} into {@code writer}, which several datums may
+   * share (their small files then share packs, and one flush makes them all durable). Call {@link
+   * #finish} once the writer has flushed.
+   */
+  Pending start(Path outDir, DatumTask task, ContentWriter writer) throws IOException {
     List<String> files = new ArrayList<>();
     List<String> links = new ArrayList<>();
     Files.walkFileTree(outDir, new SimpleFileVisitor<>() {
@@ -69,27 +103,29 @@ final class OutputCollector {
     });
     files.sort(null);
     List<CompletableFuture<FileContent>> contents = new ArrayList<>(files.size());
-    if (!files.isEmpty()) {
-      try (ContentWriter writer = chunks.newWriter()) { // close() flushes: chunks durable after it
-        for (String path : files) {
-          try (InputStream in = Files.newInputStream(outDir.resolve(path.substring(1)))) {
-            contents.add(writer.write(in));
-          }
-        }
+    for (String path : files) {
+      try (InputStream in = Files.newInputStream(outDir.resolve(path.substring(1)))) {
+        contents.add(writer.write(in));
       }
     }
-    List<PutContent> puts = new ArrayList<>(files.size() + links.size());
+    return new Pending(outDir, task, files, links, contents);
+  }
+
+  /** The outputs of {@code pending}, in path order; its writer must have flushed. */
+  List<PutContent> finish(Pending pending) throws IOException {
+    List<String> files = pending.files;
+    List<PutContent> puts = new ArrayList<>(files.size() + pending.links.size());
     for (int i = 0; i < files.size(); i++) {
       try {
-        puts.add(PutContents.of(files.get(i), contents.get(i).join()));
+        puts.add(PutContents.of(files.get(i), pending.contents.get(i).join()));
       } catch (CompletionException e) {
         throw new IOException("Cannot store output " + DatumSandbox.OUT + files.get(i) + ": " + e.getCause(), e.getCause());
       }
     }
-    for (String link : links) {
-      puts.add(PutContents.of(link, linkedInput(outDir, link, task)));
+    for (String link : pending.links) {
+      puts.add(PutContents.of(link, linkedInput(pending.outDir, link, pending.task)));
     }
-    if (!links.isEmpty()) {
+    if (!pending.links.isEmpty()) {
       puts.sort((a, b) -> a.getPath().compareTo(b.getPath()));
     }
     return puts;

@@ -1,13 +1,8 @@
 package dev.tusk.agent;
 
-import dev.tusk.agent.OutputCollector.BadOutputException;
 import dev.tusk.api.TuskClient;
-import dev.tusk.api.v1.DatumOutputs;
-import dev.tusk.api.v1.DatumResult;
 import dev.tusk.api.v1.DatumTask;
-import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.WorkerHello;
-import dev.tusk.api.v1.WorkerMessage;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.container.ContainerRuntime;
 import dev.tusk.container.ExitStatus;
@@ -22,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +27,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a pipeline's datums as the daemon hands them out, one at a time and in order, over one
- * {@code Work} stream: mounts every repo read-only, then for each datum lays out its inputs, runs
- * the command in the container runtime, stores {@code /pfs/out} and reports. When the stream ends
- * the running datum is killed and {@link #run()} returns (the daemon completed the stream) or throws
- * (it broke); either way the mount is gone.
+ * {@code Work} stream: mounts every repo read-only, then for each datum shows it its inputs and runs
+ * the command, in the one sandbox that a {@link SessionLane} keeps where the runtime allows
+ * (bubblewrap), else in a sandbox of its own laid out by {@link DatumSandbox} (Docker); a {@link
+ * DatumReporter} stores {@code /pfs/out} and reports while the next datum runs. When the stream
+ * ends the running datum is killed and {@link #run()} returns (the daemon completed the stream) or
+ * throws (it broke); either way the mount is gone.
  */
 public final class PipelineAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineAgent.class);
-  /** Outputs per message: well under the 1 MiB the protocol asks for. */
-  private static final int OUTPUT_BATCH_BYTES = 512 << 10;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
   private static final Pattern DATUM_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
@@ -55,6 +49,8 @@ public final class PipelineAgent implements AutoCloseable {
   /** The thread in {@link #run()} while it processes a datum, so that a broken stream can kill it. */
   private Thread datumThread;
   private WorkStream stream;
+  /** Datums run so far; only the thread in {@link #run()} counts. */
+  private long datumRuns;
   private boolean started;
   private boolean closed;
 
@@ -89,15 +85,17 @@ public final class PipelineAgent implements AutoCloseable {
       Path datums = config.workDir().resolve("datums");
       deleteTree(datums); // what a killed predecessor left
       Files.createDirectories(datums);
-      try (TuskMount mount = TuskMount.mount(daemon, chunks, mountOptions(pfs))) {
-        serve(mount.mountPoint(), datums);
+      try (TuskMount mount = TuskMount.mount(daemon, chunks, mountOptions(pfs));
+          SessionLane lane = new SessionLane(runtime, config.workDir().resolve("lane"), config.allowOther(),
+              mount.mountPoint())) {
+        serve(mount.mountPoint(), datums, lane);
       }
     } finally {
       finished.countDown();
     }
   }
 
-  private void serve(Path pfs, Path datums) throws IOException, InterruptedException {
+  private void serve(Path pfs, Path datums, SessionLane lane) throws IOException, InterruptedException {
     WorkerHello hello = WorkerHello.newBuilder()
         .setPipeline(config.pipeline())
         .setWorker(config.worker())
@@ -114,7 +112,9 @@ public final class PipelineAgent implements AutoCloseable {
       lock.unlock();
     }
     LOG.info("Agent {} of pipeline {} serving datums with {}", config.worker(), config.pipeline(), runtime.name());
-    try (opened) {
+    try (opened;
+        DatumReporter reporter = new DatumReporter(opened, chunks, outputs,
+            e -> LOG.info("Agent {} cannot report: {}", config.worker(), e.getMessage()))) {
       while (true) {
         DatumTask task;
         try {
@@ -126,39 +126,54 @@ public final class PipelineAgent implements AutoCloseable {
           }
           throw e;
         }
-        runDatum(opened, task, pfs, datums);
+        runDatum(reporter, opened, task, pfs, datums, lane);
       }
     } finally {
       Thread.interrupted(); // a kill that came as the stream ended must not hit the unmount
     }
   }
 
-  private void runDatum(WorkStream out, DatumTask task, Path pfs, Path datums)
-      throws IOException, InterruptedException {
+  /**
+   * Runs one datum and hands it to the reporter, which stores its outputs and reports it while the
+   * next datum runs.
+   */
+  private void runDatum(DatumReporter reporter, WorkStream out, DatumTask task, Path pfs, Path datums,
+      SessionLane lane) throws IOException, InterruptedException {
     long start = System.nanoTime();
     DatumLogs logs = new DatumLogs(out, task.getJob(), task.getDatum());
-    Path datumDir = datums.resolve(DATUM_ID.matcher(task.getDatum()).matches() ? task.getDatum() : "datum");
+    // Its own directory even when the same datum runs again while the last run's outputs wait.
+    Path datumDir = datums.resolve((DATUM_ID.matcher(task.getDatum()).matches() ? task.getDatum() : "datum")
+        + "-" + datumRuns++);
     String error = null;
-    List<PutContent> files = List.of();
-    long ran = 0;
-    long collected = 0;
+    Path outputs = null;
+    Runnable cleanup = () -> {};
     boolean reportable = false;
+    boolean inLane = false;
     setDatumThread(Thread.currentThread());
     try {
-      deleteTree(datumDir);
-      DatumSandbox.Prepared prepared = DatumSandbox.prepare(task, pfs, datumDir);
-      long before = System.nanoTime();
-      ExitStatus status = runtime.run(prepared.spec(), logs);
-      ran = System.nanoTime() - before;
-      if (status.success()) {
-        files = outputs.collect(prepared.outDir(), task);
-        collected = System.nanoTime() - before - ran;
+      ExitStatus status;
+      if (lane.prepare(task)) {
+        inLane = true;
+        status = lane.run(task, logs);
+        if (status.success()) {
+          Path staged = lane.takeOutputs();
+          outputs = staged;
+          cleanup = () -> lane.delete(staged);
+        }
       } else {
+        cleanup = () -> deleteQuietly(datumDir);
+        deleteTree(datumDir);
+        DatumSandbox.Prepared prepared = DatumSandbox.prepare(task, pfs, datumDir);
+        status = runtime.run(prepared.spec(), logs);
+        outputs = prepared.outDir();
+      }
+      if (!status.success()) {
+        outputs = null;
         logs.agent(status.description());
         error = String.join(" ", task.getTransform().getCmdList()) + " " + status.description();
       }
       reportable = true;
-    } catch (BadOutputException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       error = e.getMessage();
       logs.agent(error);
       reportable = true;
@@ -166,6 +181,7 @@ public final class PipelineAgent implements AutoCloseable {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("Stopped while running datum " + task.getDatum());
       }
+      outputs = null;
       error = e.getMessage();
       logs.agent(error);
       LOG.warn("Datum {} of job {} (output commit {}) failed in the agent: {}", task.getDatum(), task.getJob(),
@@ -173,46 +189,18 @@ public final class PipelineAgent implements AutoCloseable {
       reportable = true;
     } finally {
       setDatumThread(null);
+      if (inLane && outputs == null) {
+        lane.clearOutputs();
+      }
       if (!reportable) { // killed: nothing will be reported
+        cleanup.run();
         deleteQuietly(datumDir);
       }
     }
-    logs.finish();
-    sendOutputs(out, task, files);
-    out.send(WorkerMessage.newBuilder()
-        .setResult(DatumResult.newBuilder()
-            .setJob(task.getJob())
-            .setDatum(task.getDatum())
-            .setSuccess(error == null)
-            .setError(error == null ? "" : error))
-        .build());
-    deleteQuietly(datumDir); // after the report: it is off the datum's critical path
+    reporter.submit(new DatumReporter.Finished(task, logs, outputs, error, cleanup));
     if (LOG.isDebugEnabled()) {
-      LOG.debug("Datum {}: {} outputs; {} us in the container, {} us storing outputs, {} us in all", task.getDatum(),
-          files.size(), ran / 1000, collected / 1000, (System.nanoTime() - start) / 1000);
+      LOG.debug("Datum {}: {} us until handed to the reporter", task.getDatum(), (System.nanoTime() - start) / 1000);
     }
-  }
-
-  private static void sendOutputs(WorkStream out, DatumTask task, List<PutContent> files) throws IOException {
-    DatumOutputs.Builder batch = newBatch(task);
-    int bytes = 0;
-    for (PutContent file : files) {
-      int size = file.getSerializedSize() + 8;
-      if (batch.getFilesCount() > 0 && bytes + size > OUTPUT_BATCH_BYTES) {
-        out.send(WorkerMessage.newBuilder().setOutputs(batch).build());
-        batch = newBatch(task);
-        bytes = 0;
-      }
-      batch.addFiles(file);
-      bytes += size;
-    }
-    if (batch.getFilesCount() > 0) {
-      out.send(WorkerMessage.newBuilder().setOutputs(batch).build());
-    }
-  }
-
-  private static DatumOutputs.Builder newBatch(DatumTask task) {
-    return DatumOutputs.newBuilder().setJob(task.getJob()).setDatum(task.getDatum());
   }
 
   /** On a gRPC thread: the daemon ended the stream or it broke, so the running datum is killed. */

@@ -64,6 +64,8 @@ class PipelineAgentIT {
   private static TuskClient client;
   private static ChunkStore chunks;
   private static String commit;
+  /** The next commit of images: /a.txt has other bytes of the same length, /b.txt is gone. */
+  private static String nextCommit;
   private static byte[] big;
 
   private TestWorkerServer worker;
@@ -95,6 +97,11 @@ class PipelineAgentIT {
       upload.put("/dir/big.bin", big);
       commit = upload.finish().getId();
     }
+    try (FileUpload upload = client.modifyFile("images", "master", "")) {
+      upload.put("/a.txt", "ALPHA\n".getBytes(StandardCharsets.UTF_8));
+      upload.delete("/b.txt");
+      nextCommit = upload.finish().getId();
+    }
   }
 
   @AfterAll
@@ -113,7 +120,12 @@ class PipelineAgentIT {
 
   @BeforeEach
   void startAgent() throws Exception {
-    startAgent(true, new TestBubblewrapRuntime());
+    startAgent(true, newRuntime());
+  }
+
+  /** Each datum in a sandbox of its own; {@link PipelineAgentSessionIT}: in one kept sandbox. */
+  TestBubblewrapRuntime newRuntime() {
+    return new TestBubblewrapRuntime();
   }
 
   private void startAgent(boolean allowOther, TestBubblewrapRuntime sandbox) throws Exception {
@@ -235,6 +247,58 @@ class PipelineAgentIT {
         assertThat(report.lines("stderr")).anyMatch(line -> line.contains("Permission denied"));
       }
     }
+  }
+
+  // ---- one datum after another ----
+
+  @Test
+  void eachDatumSeesOnlyItsOwnInputsEvenUnderTheSamePath() throws Exception {
+    List<String> show = List.of("sh", "-c", "ls -A /pfs/images; cat /pfs/images/a.txt; ls -A /pfs/out; echo > /pfs/out/x");
+    DatumInput nextA = input("images", "/a.txt", false).toBuilder().setCommit(nextCommit).build();
+    Report first = run(task(show, input("images", "/a.txt", false)));
+    Report second = run(task(show, nextA));
+    Report third = run(task(show, input("images", "/a.txt", false)));
+    Report other = run(task(List.of("sh", "-c", "ls -A /pfs/images; cat /pfs/images/a.txt || true"),
+        input("images", "/b.txt", false)));
+
+    assertThat(first.lines("stdout")).containsExactly("a.txt", "alpha");
+    assertThat(second.lines("stdout")).as("same path and size, other bytes").containsExactly("a.txt", "ALPHA");
+    assertThat(third.lines("stdout")).containsExactly("a.txt", "alpha");
+    assertThat(other.lines("stdout")).containsExactly("b.txt");
+    assertThat(other.lines("stderr")).singleElement().asString().contains("No such file or directory");
+    assertThat(List.of(first, second, third)).allMatch(r -> r.outputs().size() == 1);
+  }
+
+  @Test
+  void nothingADatumLeftInTmpOrOutIsThereForTheNext() throws Exception {
+    run(task(List.of("sh", "-c", "echo secret > /tmp/kept; mkdir /pfs/out/d; echo x > /pfs/out/d/f; exit 1")));
+    Report next = run(task(List.of("sh", "-c", "ls -A /tmp /pfs/out")));
+
+    assertThat(next.lines("stdout")).containsExactly("/pfs/out:", "", "/tmp:");
+  }
+
+  @Test
+  void aBackgroundProcessOfADatumDoesNotSurviveIt() throws Exception {
+    String marker = "51337" + System.nanoTime() % 1000;
+    Report first = run(task(List.of("sh", "-c",
+        "sleep " + marker + " & setsid sleep " + marker + " & (sleep " + marker + " &); echo started")));
+    assertThat(first.result().getSuccess()).isTrue();
+    assertThat(processesWith(marker)).as("the datum's processes are gone once it is reported").isEmpty();
+
+    Report next = run(task(List.of("sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")));
+    assertThat(next.lines("stdout")).noneMatch(line -> line.contains(marker));
+  }
+
+  @Test
+  void failingOrKilledDatumsDoNotBreakTheNext() throws Exception {
+    assertThat(run(task(List.of("sh", "-c", "exit 3"))).result().getSuccess()).isFalse();
+    assertThat(run(task(List.of("sh", "-c", "kill -KILL $$"))).result().getSuccess()).isFalse();
+    assertThat(run(task(List.of("sh", "-c", "kill -KILL -1; exit 9"))).result().getSuccess()).isFalse();
+    assertThat(run(task(List.of("no-such-command"))).result().getError()).contains("no-such-command");
+
+    Report fine = run(task(List.of("cp", "/pfs/images/a.txt", "/pfs/out/a"), input("images", "/a.txt", false)));
+    assertThat(fine.result().getSuccess()).as(fine.toString()).isTrue();
+    assertThat(fine.outputs()).extracting(PutContent::getPath).containsExactly("/a");
   }
 
   // ---- outputs ----

@@ -1,9 +1,13 @@
 package dev.tusk.agent;
 
+import dev.tusk.container.BubblewrapRuntime;
+import dev.tusk.container.ContainerCommand;
 import dev.tusk.container.ContainerRuntime;
+import dev.tusk.container.ContainerSession;
 import dev.tusk.container.ContainerSpec;
 import dev.tusk.container.ExitStatus;
 import dev.tusk.container.LogSink;
+import dev.tusk.container.SessionSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,17 +41,55 @@ final class TestBubblewrapRuntime implements ContainerRuntime, AutoCloseable {
     return t;
   });
 
+  /** The container module's runtime, for sessions; null for none (each datum its own sandbox). */
+  private final BubblewrapRuntime sessions;
+
   TestBubblewrapRuntime() {
-    this(List.of());
+    this(List.of(), false);
   }
 
-  private TestBubblewrapRuntime(List<String> prefix) {
+  private TestBubblewrapRuntime(List<String> prefix, boolean sessions) {
     this.prefix = List.copyOf(prefix);
+    this.sessions = sessions ? new BubblewrapRuntime() : null;
+  }
+
+  /** As {@link #TestBubblewrapRuntime()}, but datums run in the real runtime's sessions. */
+  static TestBubblewrapRuntime withSessions() {
+    return new TestBubblewrapRuntime(List.of(), true);
+  }
+
+  @Override
+  public Optional<ContainerSession> openSession(SessionSpec spec) throws IOException, InterruptedException {
+    if (sessions == null) {
+      return Optional.empty();
+    }
+    ContainerSession session = sessions.openSession(spec).orElseThrow();
+    return Optional.of(new ContainerSession() {
+      @Override
+      public ExitStatus run(ContainerCommand command, LogSink logs) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        try {
+          return session.run(command, logs);
+        } finally {
+          runNanos.add(System.nanoTime() - start);
+        }
+      }
+
+      @Override
+      public boolean isOpen() {
+        return session.isOpen();
+      }
+
+      @Override
+      public void close() {
+        session.close();
+      }
+    });
   }
 
   /** Sandboxes started by another user, in a user namespace of their own, as unprivileged bwrap does. */
   static TestBubblewrapRuntime asUser(int uid) {
-    return new TestBubblewrapRuntime(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+    return new TestBubblewrapRuntime(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"), false);
   }
 
   @Override

@@ -42,6 +42,32 @@ class DispatcherTest {
   }
 
   @Test
+  void anAgentOfQuickDatumsHoldsMoreOfThemAndOfSlowOnesTwo() {
+    long[] now = {1};
+    Dispatcher dispatcher = new Dispatcher(() -> now[0]);
+    List<DatumTask> tasks = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      tasks.add(task("j", Integer.toString(i)));
+    }
+    dispatcher.submitAll(tasks);
+    Agent quick = new Agent();
+    dispatcher.attach(quick);
+    assertThat(quick.received).hasSize(Dispatcher.MIN_AHEAD);
+    for (int i = 0; i < 20; i++) { // one result every 5 ms: 50 ms of them is 10
+      now[0] += 5_000_000;
+      dispatcher.finished(quick, "j", quick.received.get(i));
+    }
+    assertThat(dispatcher.window(quick)).isEqualTo(10);
+    assertThat(quick.received).hasSize(20 + 10);
+
+    for (int i = 20; i < 40; i++) { // one every 2 s: as few as at the start
+      now[0] += 2_000_000_000L;
+      dispatcher.finished(quick, "j", quick.received.get(i));
+    }
+    assertThat(dispatcher.window(quick)).isEqualTo(Dispatcher.MIN_AHEAD);
+  }
+
+  @Test
   void aDetachedAgentGivesBackWhatItHeldRunningFirst() {
     Dispatcher dispatcher = new Dispatcher();
     Agent a = new Agent();
