@@ -49,23 +49,11 @@ public record DaemonConfig(
 
   /** The host part of {@link #listen}. */
   public String host() {
-    return listen.substring(0, separator());
+    return ListenAddress.parse(listen, "listen address").host();
   }
 
   /** The port part of {@link #listen}. */
   public int port() {
-    try {
-      return Integer.parseInt(listen.substring(separator() + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid listen address '" + listen + "': expected HOST:PORT");
-    }
-  }
-
-  private int separator() {
-    int colon = listen.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("Invalid listen address '" + listen + "': expected HOST:PORT");
-    }
-    return colon;
+    return ListenAddress.parse(listen, "listen address").port();
   }
 }

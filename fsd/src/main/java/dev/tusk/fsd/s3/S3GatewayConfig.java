@@ -1,5 +1,6 @@
 package dev.tusk.fsd.s3;
 
+import dev.tusk.fsd.ListenAddress;
 import java.util.Objects;
 
 /**
@@ -47,23 +48,13 @@ public record S3GatewayConfig(
     return new S3Credentials(id, secret);
   }
 
+  /** The host part of {@link #listen}. */
   public String host() {
-    return listen.substring(0, separator());
+    return ListenAddress.parse(listen, "S3 address").host();
   }
 
+  /** The port part of {@link #listen}. */
   public int port() {
-    try {
-      return Integer.parseInt(listen.substring(separator() + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid S3 address '" + listen + "': expected HOST:PORT");
-    }
-  }
-
-  private int separator() {
-    int colon = listen.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("Invalid S3 address '" + listen + "': expected HOST:PORT");
-    }
-    return colon;
+    return ListenAddress.parse(listen, "S3 address").port();
   }
 }
