@@ -1,12 +1,11 @@
 package dev.tusk.cli;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.FileUpload;
 import dev.tusk.api.v1.PutContent;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.ContentWriter;
-import dev.tusk.chunkstore.DataRef;
 import dev.tusk.chunkstore.FileContent;
+import dev.tusk.mount.ContentRefs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -151,7 +150,7 @@ final class DirectUpload implements PutFileCommand.Sender {
       }
       List<PutContent> puts = new ArrayList<>(batch.size());
       for (Pending file : batch) {
-        puts.add(putContent(file.destination(), join(file.content().get())));
+        puts.add(ContentRefs.putContent(file.destination(), join(file.content().get())));
       }
       upload.putContents(puts);
       return null;
@@ -188,20 +187,6 @@ final class DirectUpload implements PutFileCommand.Sender {
       thread.setDaemon(true);
       return thread;
     });
-  }
-
-  private static PutContent putContent(String path, FileContent content) {
-    PutContent.Builder put = PutContent.newBuilder()
-        .setPath(path)
-        .setHash(content.hash())
-        .setSizeBytes(content.size());
-    for (DataRef ref : content.refs()) {
-      put.addDataBuilder()
-          .setChunk(UnsafeByteOperations.unsafeWrap(ref.chunk().digest()))
-          .setOffset(ref.offset())
-          .setLength(ref.length());
-    }
-    return put.build();
   }
 
   /** After a flush every future is complete; a failed chunk write failed the flush already. */

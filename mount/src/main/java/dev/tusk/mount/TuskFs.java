@@ -1,6 +1,5 @@
 package dev.tusk.mount;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.TuskClient;
 import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FileType;
@@ -436,7 +435,7 @@ final class TuskFs extends FuseStubFS {
       FileContent streamed = file.finishStreaming();
       writer.apply(p.repo(), p.ref(), upload -> {
         if (streamed != null) {
-          upload.putContent(p.inner(), streamed.hash(), streamed.size(), dataRefs(streamed));
+          upload.putContent(p.inner(), streamed.hash(), streamed.size(), ContentRefs.dataRefs(streamed));
           return;
         }
         try (var in = file.content()) {
@@ -480,18 +479,6 @@ final class TuskFs extends FuseStubFS {
       }
     }
     return names;
-  }
-
-  private static List<dev.tusk.api.v1.DataRef> dataRefs(FileContent content) {
-    List<dev.tusk.api.v1.DataRef> refs = new ArrayList<>(content.refs().size());
-    for (DataRef ref : content.refs()) {
-      refs.add(dev.tusk.api.v1.DataRef.newBuilder()
-          .setChunk(UnsafeByteOperations.unsafeWrap(ref.chunk().digest()))
-          .setOffset(ref.offset())
-          .setLength(ref.length())
-          .build());
-    }
-    return refs;
   }
 
   private static FileContent content(FileInfo info) {

@@ -1,10 +1,9 @@
 package dev.tusk.agent;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.PutContent;
-import dev.tusk.chunkstore.DataRef;
 import dev.tusk.chunkstore.FileContent;
+import dev.tusk.mount.ContentRefs;
 
 /** {@link PutContent} messages for content already in the store: only references travel. */
 final class PutContents {
@@ -12,17 +11,7 @@ final class PutContents {
 
   /** A file the agent chunked itself. */
   static PutContent of(String path, FileContent content) {
-    PutContent.Builder put = PutContent.newBuilder()
-        .setPath(path)
-        .setHash(content.hash())
-        .setSizeBytes(content.size());
-    for (DataRef ref : content.refs()) {
-      put.addDataBuilder()
-          .setChunk(UnsafeByteOperations.unsafeWrap(ref.chunk().digest()))
-          .setOffset(ref.offset())
-          .setLength(ref.length());
-    }
-    return put.build();
+    return ContentRefs.putContent(path, content);
   }
 
   /** A file that already lives in a commit (read with its data refs): the same bytes, no copy. */
