@@ -12,6 +12,11 @@
 # is still measured. Prints one figure a line on stdout; progress goes to stderr. Runs as root (it
 # installs what is missing, drops the page cache and mounts); needs ~8 GiB free under
 # ${TMPDIR:-/var/tmp} (~20 GiB with the tusk side), 3 minutes for the baselines alone, ~10 with tusk.
+# For focused measurements (the full run is the default):
+#   MOUNT_FIGURES=warm,cold,first,write,memory  runs only the figures named (1..5 above)
+#   MOUNT_OLD_APP=DIR  DIR holds an older build's tusk-cli.jar and lib/ (a copy of cli/target):
+#     figures 1-3 also measure a mount of that build, alternating with this one in the same run,
+#     and print it on a line of its own with the ratio new/old (the daemons stay this build's)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -219,6 +224,26 @@ if "$tusk" mount --help 2> /dev/null | grep -q '^Usage: tusk mount'; then have_m
 # The mount's JVM for figures 1-4: a heap whose memory cache (a quarter of it, ChunkStoreConfig)
 # holds the whole 1 GiB file, so the warm read can come from the process's memory.
 mount_opts="${TUSK_MOUNT_JAVA_OPTS:--Xmx5g}"
+figures=",${MOUNT_FIGURES:-warm,cold,first,write,memory},"
+wants() { [[ $figures == *",$1,"* ]]; }
+# The builds whose mounts figures 1-3 measure: this one ("new"), and MOUNT_OLD_APP's ("old").
+builds=(new)
+declare -A tusk_of=([new]="$tusk")
+if [[ -n ${MOUNT_OLD_APP:-} ]]; then
+  [[ -f $MOUNT_OLD_APP/tusk-cli.jar && -d $MOUNT_OLD_APP/lib ]] ||
+    die "MOUNT_OLD_APP=$MOUNT_OLD_APP holds no tusk-cli.jar and lib/"
+  mkdir -p "$work/app-old/bin" "$work/app-old/cli/target"
+  cp "$root/bin/tusk" "$work/app-old/bin/tusk"
+  cp -r "$MOUNT_OLD_APP/tusk-cli.jar" "$MOUNT_OLD_APP/lib" "$work/app-old/cli/target/"
+  tusk_of[old]="$work/app-old/bin/tusk"
+  builds+=(old)
+fi
+mount_build=new # the build start_mount runs
+# ab_line FIGURE UNIT NEW OLD: the old build's figure beside the new one's, when there is one
+ab_line() {
+  [[ -n ${MOUNT_OLD_APP:-} ]] || return 0
+  echo "  $1: tusk new $(with_unit "$3" "$2")   tusk old (MOUNT_OLD_APP): $(with_unit "$4" "$2")   ratio new/old $(ratio "$3" "$4")"
+}
 # start_daemon NAME [--store URL]: a daemon with -Xmx1g on a free port; sets address
 start_daemon() {
   local name="$1" port
@@ -232,7 +257,7 @@ start_daemon() {
 start_mount() {
   local name="$1" dir="$2" addr="$3" opts="$4"
   shift 4
-  TUSK_ADDRESS="$addr" TUSK_JAVA_OPTS="$opts" start_fuse "$name" "$dir" "$tusk" mount "$dir" "$@"
+  TUSK_ADDRESS="$addr" TUSK_JAVA_OPTS="$opts" start_fuse "$name" "$dir" "${tusk_of[$mount_build]}" mount "$dir" "$@"
 }
 tusk_at() { TUSK_ADDRESS="$1" "$tusk" "${@:2}"; }
 
@@ -290,20 +315,26 @@ mount_rclone() { # mount_rclone DIR: the plain bucket, full VFS cache under the 
 
 # ---- 1. warm read of 1 GiB: tusk (local store) vs cfs and rclone ----
 figure_warm_read() {
-  local m="$work/mnt/warm" tusk_warm=$na tusk_repeat=$na tusk_ra=- cfs_warm cfs_repeat rclone_cold rclone_warm
+  local m="$work/mnt/warm" tusk_ra=- cfs_warm cfs_repeat rclone_cold rclone_warm b
+  local -A warm=([new]=$na [old]=$na) repeat=([new]=$na [old]=$na)
   if $have_mount; then
-    log "1. warm read: tusk mount (local store): read once, drop the page cache, read twice"
-    start_mount tusk-warm "$m" "$local_address" "$mount_opts"
-    tusk_ra=$(cat "$(bdi "$m")/read_ahead_kb")
-    read_ahead_kb=$tusk_ra
-    read_file "$m/bench@master/big"
-    drop_caches
-    timed read_file "$m/bench@master/big"
-    tusk_warm=$(mib_s "$gib" "$secs")
-    timed read_file "$m/bench@master/big"
-    tusk_repeat=$(mib_s "$gib" "$secs")
-    unmount "$m"
+    for b in "${builds[@]}"; do
+      log "1. warm read: tusk mount ($b build, local store): read once, drop the page cache, read twice"
+      mount_build=$b
+      start_mount tusk-warm "$m" "$local_address" "$mount_opts"
+      mount_build=new
+      tusk_ra=$(cat "$(bdi "$m")/read_ahead_kb")
+      read_ahead_kb=$tusk_ra
+      read_file "$m/bench@master/big"
+      drop_caches
+      timed read_file "$m/bench@master/big"
+      warm[$b]=$(mib_s "$gib" "$secs")
+      timed read_file "$m/bench@master/big"
+      repeat[$b]=$(mib_s "$gib" "$secs")
+      unmount "$m"
+    done
   fi
+  local tusk_warm=${warm[new]} tusk_repeat=${repeat[new]}
   log "1. warm read: cfs /big, the same way"
   mount_cfs "$m" ro
   read_file "$m/big"
@@ -330,19 +361,27 @@ figure_warm_read() {
   echo "  repeat read (page cache kept): tusk $(with_unit "$tusk_repeat" MiB/s)   cfs: $cfs_repeat MiB/s" \
     "  ratio $(ratio "$tusk_repeat" "$cfs_repeat")   (rclone cold: $rclone_cold MiB/s;" \
     "read_ahead_kb tusk $tusk_ra, cfs $read_ahead_kb)"
+  ab_line "warm read" MiB/s "${warm[new]}" "${warm[old]}"
+  ab_line "repeat read" MiB/s "${repeat[new]}" "${repeat[old]}"
 }
 
 # ---- 2. cold read of 1 GiB kept in s3proxy: tusk vs s3fs ----
 figure_cold_read() {
-  local m="$work/mnt/cold" tusk_cold=$na s3fs_cold
+  local m="$work/mnt/cold" s3fs_cold b
+  local -A cold=([new]=$na [old]=$na)
   if $have_mount; then
-    log "2. cold read: tusk mount over the s3proxy store, fresh, page cache dropped"
-    start_mount tusk-cold "$m" "$s3_address" "$mount_opts" --store "$(s3_store)"
-    drop_caches
-    timed read_file "$m/bench@master/big"
-    tusk_cold=$(mib_s "$gib" "$secs")
-    unmount "$m"
+    for b in "${builds[@]}"; do
+      log "2. cold read: tusk mount ($b build) over the s3proxy store, fresh, page cache dropped"
+      mount_build=$b
+      start_mount tusk-cold "$m" "$s3_address" "$mount_opts" --store "$(s3_store)"
+      mount_build=new
+      drop_caches
+      timed read_file "$m/bench@master/big"
+      cold[$b]=$(mib_s "$gib" "$secs")
+      unmount "$m"
+    done
   fi
+  local tusk_cold=${cold[new]}
   log "2. cold read: s3fs, fresh, page cache dropped"
   mount_s3fs "$m"
   drop_caches
@@ -351,30 +390,44 @@ figure_cold_read() {
   unmount "$m"
   echo "cold read 1GiB from s3proxy (fresh mount, page cache dropped): tusk $(with_unit "$tusk_cold" MiB/s)" \
     "  s3fs: $s3fs_cold MiB/s   ratio $(ratio "$tusk_cold" "$s3fs_cold") (target 1.5)"
+  ab_line "cold read" MiB/s "${cold[new]}" "${cold[old]}"
 }
 
 # ---- 3. first ls -l and first cat of 2,000 x 64 KiB files: tusk vs s3fs ----
 # first_op OP KIND: OP (ls_dir or cat_dir) on the small directory right after a fresh mount
-# (page cache dropped), 3 times; KIND is tusk or s3fs. Sets median_secs.
+# (page cache dropped), 3 times; KIND is s3fs, or tusk (each build in turn, alternating). Sets
+# median_secs (the new build's for tusk) and, for tusk with MOUNT_OLD_APP, old_median_secs.
 first_op() {
-  local op="$1" kind="$2" m="$work/mnt/small" runs=() dir
+  local op="$1" kind="$2" m="$work/mnt/small" dir b
+  local -A runs=([new]="" [old]="")
+  local order=(s3fs)
+  [[ $kind == tusk ]] && order=("${builds[@]}")
   for _ in 1 2 3; do
-    if [[ $kind == tusk ]]; then
-      start_mount tusk-small "$m" "$s3_address" "$mount_opts" --store "$(s3_store)"
-      dir="$m/bench@master/small"
-    else
-      mount_s3fs "$m"
-      dir="$m/small"
-    fi
-    drop_caches
-    timed "$op" "$dir"
-    runs+=("$secs")
-    unmount "$m"
+    for b in "${order[@]}"; do
+      if [[ $kind == tusk ]]; then
+        mount_build=$b
+        start_mount tusk-small "$m" "$s3_address" "$mount_opts" --store "$(s3_store)"
+        mount_build=new
+        dir="$m/bench@master/small"
+      else
+        mount_s3fs "$m"
+        dir="$m/small"
+        b=new
+      fi
+      drop_caches
+      timed "$op" "$dir"
+      runs[$b]+=" $secs"
+      unmount "$m"
+    done
   done
-  median_secs=$(median "${runs[@]}")
+  # shellcheck disable=SC2086
+  median_secs=$(median ${runs[new]})
+  old_median_secs=$na
+  # shellcheck disable=SC2086
+  [[ -z ${runs[old]} ]] || old_median_secs=$(median ${runs[old]})
 }
 figure_first_access() {
-  local tusk_ls=$na tusk_cat=$na s3fs_ls s3fs_cat
+  local tusk_ls=$na tusk_cat=$na s3fs_ls s3fs_cat old_ls=$na old_cat=$na
   log "3. first ls -l and cat of $small_files files: s3fs, 3 fresh mounts each"
   first_op ls_dir s3fs
   s3fs_ls=$median_secs
@@ -384,13 +437,17 @@ figure_first_access() {
     log "3. first ls -l and cat of $small_files files: tusk over the s3proxy store, 3 fresh mounts each"
     first_op ls_dir tusk
     tusk_ls=$median_secs
+    old_ls=$old_median_secs
     first_op cat_dir tusk
     tusk_cat=$median_secs
+    old_cat=$old_median_secs
   fi
   echo "first ls -l of $small_files files (fresh mount, median of 3): tusk $(in_ms "$tusk_ls")" \
     "  s3fs: $(in_ms "$s3fs_ls")   ratio $(ratio "$tusk_ls" "$s3fs_ls") (target 0.5)"
   echo "first cat of $small_files x 64KiB files (fresh mount, median of 3): tusk $(in_ms "$tusk_cat")" \
     "  s3fs: $(in_ms "$s3fs_cat")   ratio $(ratio "$tusk_cat" "$s3fs_cat") (target 0.5)"
+  ab_line "first ls -l" "" "$(in_ms "$tusk_ls")" "$(in_ms "$old_ls")"
+  ab_line "first cat" "" "$(in_ms "$tusk_cat")" "$(in_ms "$old_cat")"
 }
 
 # ---- 4. write 1 GiB until committed: tusk (local, s3proxy) vs s3fs; cfs /rw the ceiling ----
@@ -465,18 +522,23 @@ log "building cfs from $baselines/cfs.c"
 gcc -O2 -DFUSE_USE_VERSION=26 "$baselines/cfs.c" -o "$cfs" $(pkg-config fuse --cflags --libs) -lpthread
 
 log "writing two random 1 GiB files and $small_files random files of 64 KiB under $work"
-head -c "$gib" /dev/urandom > "$work/big"
-head -c "$gib" /dev/urandom > "$work/wsrc"
+# (Only what the figures asked for in MOUNT_FIGURES need.)
+needs_big=false
+{ wants warm || wants cold || wants memory; } && needs_big=true
+if $needs_big; then head -c "$gib" /dev/urandom > "$work/big"; fi
+if wants write; then head -c "$gib" /dev/urandom > "$work/wsrc"; fi
 mkdir -p "$work/small"
-head -c $((small_files * small_bytes)) /dev/urandom |
-  split -a 4 -d -b "$small_bytes" - "$work/small/f"
+if wants first; then
+  head -c $((small_files * small_bytes)) /dev/urandom |
+    split -a 4 -d -b "$small_bytes" - "$work/small/f"
+fi
 
 log "starting s3proxy; the same bytes into bucket 'plain' (for s3fs and rclone) with rclone"
 start_s3proxy
 rclone mkdir s3p:plain
 rclone mkdir s3p:tusk
-rclone copyto "$work/big" s3p:plain/big
-rclone copy --transfers 8 "$work/small" s3p:plain/small
+if $needs_big; then rclone copyto "$work/big" s3p:plain/big; fi
+if wants first; then rclone copy --transfers 8 "$work/small" s3p:plain/small; fi
 
 if $have_mount; then
   log "starting two daemons (-Xmx1g): the local store, and s3proxy's bucket 'tusk'; putting the same files"
@@ -486,20 +548,20 @@ if $have_mount; then
   s3_address=$address
   for a in "$local_address" "$s3_address"; do
     tusk_at "$a" create repo bench >&2
-    tusk_at "$a" put file bench@master:/big -f "$work/big" >&2
+    if $needs_big; then tusk_at "$a" put file bench@master:/big -f "$work/big" >&2; fi
   done
-  tusk_at "$s3_address" put file -r bench@master:/small -f "$work/small" >&2
+  if wants first; then tusk_at "$s3_address" put file -r bench@master:/small -f "$work/small" >&2; fi
 else
   log "tusk mount is not built here ('tusk mount --help' fails): measuring the baselines only"
 fi
 
 echo "# $(date -u +%FT%TZ) $(git -C "$root" rev-parse --short HEAD 2> /dev/null)  load $(cut -d' ' -f1-3 /proc/loadavg)" \
-  "  mount JVM: $mount_opts   cfs -o $fuse_opts (+ro for reads)"
-figure_warm_read
-figure_cold_read
-figure_first_access
-figure_write
-figure_memory
+  "  mount JVM: $mount_opts   cfs -o $fuse_opts (+ro for reads)${MOUNT_FIGURES:+   figures: $MOUNT_FIGURES}${MOUNT_OLD_APP:+   old build: $MOUNT_OLD_APP}"
+! wants warm || figure_warm_read
+! wants cold || figure_cold_read
+! wants first || figure_first_access
+! wants write || figure_write
+! wants memory || figure_memory
 
 log "stopping the servers"
 for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[i]}" 60; done
