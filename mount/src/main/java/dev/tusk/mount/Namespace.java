@@ -10,8 +10,10 @@ import dev.tusk.api.v1.BranchInfo;
 import dev.tusk.api.v1.CommitInfo;
 import dev.tusk.api.v1.CommitState;
 import dev.tusk.api.v1.FileInfo;
+import dev.tusk.api.v1.FileType;
 import dev.tusk.api.v1.RepoInfo;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -27,6 +29,8 @@ final class Namespace {
   private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9_-]+");
   /** About 200 bytes an entry plus 48 a data ref: some tens of MB of metadata at most. */
   private static final long FILE_CACHE_WEIGHT = 64L << 20;
+  /** Entries of listed directories whose order is kept (about 60 bytes each). */
+  private static final long LISTED_ENTRIES = 1 << 20;
 
   private final TuskClient client;
   private final MountOptions options;
@@ -34,6 +38,8 @@ final class Namespace {
   private final Cache<String, Snapshot> snapshots;
   private final Cache<String, Snapshot> finishedCommits;
   private final Cache<String, FileInfo> files;
+  /** The order of listed directories of finished commits, for reading ahead across their files. */
+  private final Cache<String, SiblingReadAhead> listings;
 
   Namespace(TuskClient client, MountOptions options) {
     this.client = client;
@@ -44,6 +50,10 @@ final class Namespace {
     this.files = Caffeine.newBuilder()
         .maximumWeight(FILE_CACHE_WEIGHT)
         .<String, FileInfo>weigher((key, info) -> 200 + 48 * info.getDataCount())
+        .build();
+    this.listings = Caffeine.newBuilder()
+        .maximumWeight(LISTED_ENTRIES)
+        .<String, SiblingReadAhead>weigher((key, order) -> 1 + order.size())
         .build();
   }
 
@@ -98,14 +108,47 @@ final class Namespace {
     if (snapshot.isEmpty()) {
       return;
     }
+    List<String> paths = new ArrayList<>();
+    long[][] sizes = {new long[64]};
     try (Stream<FileInfo> entries = client.listFile(dir.at(snapshot.commitId()), true)) {
       entries.forEach(info -> {
         if (snapshot.finished()) {
           files.put(snapshot.commitId() + ":" + info.getPath(), info);
+          if (paths.size() == sizes[0].length) {
+            sizes[0] = Arrays.copyOf(sizes[0], paths.size() * 2);
+          }
+          sizes[0][paths.size()] = info.getSizeBytes();
+          paths.add(info.getPath());
         }
         each.accept(info);
       });
     }
+    if (snapshot.finished()) {
+      listings.put(snapshot.commitId() + ":" + dir.inner(), new SiblingReadAhead(paths, sizes[0]));
+    }
+  }
+
+  /**
+   * The files of a finished commit to fetch ahead now that {@code file} was opened: those after
+   * it in its directory's last listing, up to {@code budgetBytes}, when files there are being
+   * opened in order; else none.
+   */
+  List<FileInfo> readAheadAfter(Snapshot snapshot, FusePath file, long budgetBytes) {
+    if (!snapshot.finished() || snapshot.isEmpty()) {
+      return List.of();
+    }
+    SiblingReadAhead order = listings.getIfPresent(snapshot.commitId() + ":" + file.parent());
+    if (order == null) {
+      return List.of();
+    }
+    List<FileInfo> next = new ArrayList<>();
+    for (String path : order.opened(file.inner(), budgetBytes)) {
+      FileInfo info = files.getIfPresent(snapshot.commitId() + ":" + path);
+      if (info != null && info.getType() != FileType.DIR) {
+        next.add(info);
+      }
+    }
+    return next;
   }
 
   /** Forgets what was resolved of a branch, after this mount changed it. */

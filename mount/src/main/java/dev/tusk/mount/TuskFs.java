@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -36,6 +38,7 @@ import ru.serce.jnrfuse.struct.Timespec;
  * closed ({@link StagedFile}). No callback throws: every failure becomes an errno through {@link Errno}.
  */
 final class TuskFs extends FuseStubFS {
+  private static final Logger LOG = LoggerFactory.getLogger(TuskFs.class);
   private static final int O_ACCMODE = 3;
   private static final int O_TRUNC = 01000;
   /** Announced as the preferred I/O size: tools such as cp then read in 128 KiB pieces. */
@@ -78,6 +81,19 @@ final class TuskFs extends FuseStubFS {
       return callback.run();
     } catch (Throwable t) {
       return Errno.of(t, operation, path);
+    }
+  }
+
+  /**
+   * Lists the repos and branches once, before the kernel sends anything: connects to the daemon
+   * and loads the classes of a first call, which otherwise cost the first {@code ls} about half a
+   * second in a fresh process. A daemon that does not answer yet is not an error here.
+   */
+  void connect() {
+    try {
+      namespace.topNames();
+    } catch (RuntimeException e) {
+      LOG.debug("The daemon did not answer yet: {}", e.toString());
     }
   }
 
@@ -162,11 +178,17 @@ final class TuskFs extends FuseStubFS {
       if (p.isTop()) {
         return -ErrorCodes.EISDIR();
       }
-      FileInfo info = namespace.stat(namespace.snapshot(p), p);
+      Snapshot snapshot = namespace.snapshot(p);
+      FileInfo info = namespace.stat(snapshot, p);
       if (info.getType() == FileType.DIR) {
         return -ErrorCodes.EISDIR();
       }
       fi.fh.set(register(chunks.reader(content(info))));
+      // Opening a directory's files in order: fetch the next ones' chunks while this one is read.
+      List<FileInfo> next = namespace.readAheadAfter(snapshot, p, siblingReadAheadBytes());
+      if (!next.isEmpty()) {
+        chunks.prefetch(SiblingReadAhead.chunksOf(next));
+      }
       return 0;
     });
   }
@@ -218,6 +240,11 @@ final class TuskFs extends FuseStubFS {
     stat.f_favail.set(1L << 30);
     stat.f_namemax.set(255);
     return 0;
+  }
+
+  /** As far ahead as a sequential reader of one file reads: the store's read-ahead. */
+  private long siblingReadAheadBytes() {
+    return (long) chunks.config().readAheadChunks() * chunks.config().chunker().avgSize();
   }
 
   // ---- writing ----

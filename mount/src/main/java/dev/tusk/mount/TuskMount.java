@@ -61,6 +61,7 @@ public final class TuskMount implements AutoCloseable {
     TuskClient client = new TuskClient(ClientInterceptors.intercept(daemon, new CallDeadlines(CALL_TIMEOUT)));
     Path stagingDir = Files.createTempDirectory("tusk-mount-");
     TuskFs fs = new TuskFs(client, chunks, options, stagingDir);
+    fs.connect();
     CompletableFuture<Integer> served = new CompletableFuture<>();
     Thread loop = new Thread(() -> {
       try {
