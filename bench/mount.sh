@@ -16,7 +16,8 @@
 #   MOUNT_FIGURES=warm,cold,first,write,memory  runs only the figures named (1..5 above)
 #   MOUNT_OLD_APP=DIR  DIR holds an older build's tusk-cli.jar and lib/ (a copy of cli/target):
 #     figures 1-3 also measure a mount of that build, alternating with this one in the same run,
-#     and print it on a line of its own with the ratio new/old (the daemons stay this build's)
+#     and print it on a line of its own with the ratio new/old (the daemons stay this build's, and
+#     both run through this checkout's bin/tusk, so with its JVM options)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -191,8 +191,10 @@ final class S3ObjectStore implements ObjectStore {
     if (contentLength == null || contentLength < 0 || contentLength > Integer.MAX_VALUE - 8) {
       return in.readAllBytes();
     }
-    byte[] data = in.readNBytes(contentLength.intValue());
-    if (data.length != contentLength || in.read() != -1) {
+    // Straight into the result: readNBytes(int) would gather 8 KiB buffers and copy them again.
+    byte[] data = new byte[contentLength.intValue()];
+    int n = in.readNBytes(data, 0, data.length);
+    if (n != data.length || in.read() != -1) {
       throw new IOException("The body of " + location + " did not match its Content-Length " + contentLength);
     }
     return data;
