@@ -11,7 +11,23 @@
 #      Tusk has exactly its bytes (nothing half-written is visible).
 # Prints one figure a line on stdout; progress goes to stderr. Needs the aws CLI (/usr/bin/aws),
 # rclone is not used; about 4 GiB free under ${TMPDIR:-/var/tmp}; 3-6 minutes.
+#
+# The GetObject figure also prints the CPU seconds each server spent per GiB it served (from
+# /proc/PID/stat around each GET). Environment, all optional (the defaults run everything above):
+#   S3_BENCH_ONLY=get            only figure 1 (no keys, no puts)
+#   S3_BENCH_GET_ROUNDS=N        rounds of GetObject (3)
+#   S3_BENCH_BASELINE_APP=DIR    a second build (DIR/tusk-cli.jar and DIR/lib, e.g. a copy of an
+#                                older cli/target) whose daemon serves the same file in the same
+#                                rounds: an A/B of two gateways beside s3proxy
+#   S3_BENCH_APP=DIR             measure that build (as above) instead of building cli/ now
+#   S3_BENCH_DAEMON_OPTS='...'   extra JVM options for the daemon(s) under test (e.g. JFR)
 set -euo pipefail
+only=${S3_BENCH_ONLY:-all}
+rounds=${S3_BENCH_GET_ROUNDS:-3}
+baseline_app=${S3_BENCH_BASELINE_APP:-}
+[[ $only == all || $only == get ]] || { echo "S3_BENCH_ONLY is all or get, not '$only'" >&2; exit 2; }
+[[ -z $baseline_app || -f $baseline_app/tusk-cli.jar ]] \
+  || { echo "S3_BENCH_BASELINE_APP: no tusk-cli.jar in '$baseline_app'" >&2; exit 2; }
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -26,9 +42,12 @@ if [[ ! -f $s3proxy ]]; then
   mvn -B -q -Dstyle.color=never dependency:get -Dtransitive=false \
     -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies >&2
 fi
-log "building the CLI"
-(cd "$root" && { mvn -B -q -o -Dstyle.color=never -pl cli -am package -DskipTests >&2 \
-  || mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests >&2; })
+app=${S3_BENCH_APP:-$root/cli/target}
+if [[ -z ${S3_BENCH_APP:-} ]]; then
+  log "building the CLI"
+  (cd "$root" && { mvn -B -q -o -Dstyle.color=never -pl cli -am package -DskipTests >&2 \
+    || mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests >&2; })
+fi
 
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/tusk-s3.XXXXXX")"
 pids=()
@@ -45,7 +64,11 @@ trap 'exit 143' TERM
 
 # A copy of what was just built, so a rebuild during the run changes nothing measured.
 mkdir -p "$work/app"
-cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/"
+cp -r "$app/tusk-cli.jar" "$app/lib" "$work/app/"
+if [[ -n $baseline_app ]]; then
+  mkdir -p "$work/baseline-app"
+  cp -r "$baseline_app/tusk-cli.jar" "$baseline_app/lib" "$work/baseline-app/"
+fi
 tusk() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$work/app/tusk-cli.jar" "$@"; }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { # wait_port PORT PID NAME
@@ -58,6 +81,9 @@ wait_port() { # wait_port PORT PID NAME
 }
 mibps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.0f", b / 1048576 / (ns / 1e9) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+cpu_ticks() { # cpu_ticks PID: user + system clock ticks of the process so far
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
 
 key_id=bench-key
 secret=bench-secret
@@ -69,7 +95,8 @@ mkdir -p "$HOME"
 # ---- the data ----
 log "making 1 GiB of random bytes, 100,000 keys and 1,000 small files"
 head -c $((1 << 30)) /dev/urandom > "$work/big.bin"
-/usr/bin/python3 - "$work" <<'EOF'
+[[ $only == get ]] && mkdir -p "$work/keys" "$work/small"
+[[ $only == get ]] || /usr/bin/python3 - "$work" <<'EOF'
 import os, sys
 work = sys.argv[1]
 os.makedirs(f"{work}/keys"); os.makedirs(f"{work}/small")
@@ -85,18 +112,31 @@ EOF
 tusk_grpc=$(free_port)
 tusk_s3=$(free_port)
 export TUSK_S3_ACCESS_KEY_ID=$key_id TUSK_S3_SECRET_ACCESS_KEY=$secret TUSK_ADDRESS=127.0.0.1:$tusk_grpc
-java -Xmx1g -jar "$work/app/tusk-cli.jar" daemon --data "$work/tusk" --listen "127.0.0.1:$tusk_grpc" \
-  --s3 "127.0.0.1:$tusk_s3" > "$work/tusk.log" 2>&1 &
+# shellcheck disable=SC2086
+java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$work/app/tusk-cli.jar" daemon --data "$work/tusk" \
+  --listen "127.0.0.1:$tusk_grpc" --s3 "127.0.0.1:$tusk_s3" > "$work/tusk.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")
 wait_port "$tusk_s3" "$daemon_pid" tusk
 tusk_url="http://127.0.0.1:$tusk_s3"
+if [[ -n $baseline_app ]]; then
+  base_grpc=$(free_port)
+  base_s3=$(free_port)
+  # shellcheck disable=SC2086
+  java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$work/baseline-app/tusk-cli.jar" daemon \
+    --data "$work/tusk-baseline" --listen "127.0.0.1:$base_grpc" --s3 "127.0.0.1:$base_s3" \
+    > "$work/tusk-baseline.log" 2>&1 &
+  base_pid=$!
+  pids+=("$base_pid")
+  wait_port "$base_s3" "$base_pid" tusk-baseline
+  base_url="http://127.0.0.1:$base_s3"
+fi
 
 proxy_port=$(free_port)
 proxy_url="http://127.0.0.1:$proxy_port"
 mkdir -p "$work/s3proxy/plain" "$work/s3proxy/keys"
 ln "$work/big.bin" "$work/s3proxy/plain/big.bin"
-cp -r "$work/keys/." "$work/s3proxy/keys/"
+[[ $only == get ]] || cp -r "$work/keys/." "$work/s3proxy/keys/"
 cat > "$work/s3proxy.properties" <<EOF
 s3proxy.endpoint=$proxy_url
 s3proxy.authorization=aws-v2-or-v4
@@ -114,28 +154,54 @@ tusk create repo bench
 tusk create branch bench@master
 log "plain put of the 1 GiB file and the 100,000 keys into Tusk"
 tusk put file bench@master:/big.bin -f "$work/big.bin" > /dev/null
-tusk put file -r bench@master:/keys -f "$work/keys" > /dev/null
+[[ $only == get ]] || tusk put file -r bench@master:/keys -f "$work/keys" > /dev/null
+if [[ -n $baseline_app ]]; then
+  log "the same put into the baseline daemon"
+  TUSK_ADDRESS=127.0.0.1:$base_grpc tusk create repo bench
+  TUSK_ADDRESS=127.0.0.1:$base_grpc tusk create branch bench@master
+  TUSK_ADDRESS=127.0.0.1:$base_grpc tusk put file bench@master:/big.bin -f "$work/big.bin" > /dev/null
+fi
 
 # ---- 1. GetObject of 1 GiB ----
-get() { # get URL BUCKET: prints ns
-  local t0 t1
+get() { # get URL BUCKET PID: prints "ns cpu_ticks" (PID is the server's)
+  local t0 t1 c0 c1
   rm -f "$work/got.bin"
+  c0=$(cpu_ticks "$3")
   t0=$(now)
   /usr/bin/aws --endpoint-url "$1" s3 cp --no-progress --only-show-errors "s3://$2/big.bin" "$work/got.bin"
   t1=$(now)
+  c1=$(cpu_ticks "$3")
   cmp -s "$work/big.bin" "$work/got.bin" || die "the bytes read from $1 differ"
-  echo $((t1 - t0))
+  echo $((t1 - t0)) $((c1 - c0))
 }
-log "GetObject 1 GiB, alternating, three rounds"
-best_tusk=""; best_proxy=""
-for _ in 1 2 3; do
-  t=$(get "$tusk_url" master.bench); [[ -z $best_tusk || $t -lt $best_tusk ]] && best_tusk=$t
-  p=$(get "$proxy_url" plain); [[ -z $best_proxy || $p -lt $best_proxy ]] && best_proxy=$p
+# best_get NAME NS TICKS: keeps the best time and the sum of CPU ticks of each server
+declare -A best cpu
+best_get() {
+  [[ -z ${best[$1]:-} || $2 -lt ${best[$1]} ]] && best[$1]=$2
+  cpu[$1]=$(( ${cpu[$1]:-0} + $3 ))
+}
+log "GetObject 1 GiB, alternating, $rounds rounds"
+for _ in $(seq 1 "$rounds"); do
+  out=$(get "$tusk_url" master.bench "$daemon_pid"); read -r t c <<< "$out"; best_get tusk "$t" "$c"
+  if [[ -n $baseline_app ]]; then
+    out=$(get "$base_url" master.bench "$base_pid"); read -r t c <<< "$out"; best_get baseline "$t" "$c"
+  fi
+  out=$(get "$proxy_url" plain "$proxy_pid"); read -r t c <<< "$out"; best_get s3proxy "$t" "$c"
 done
 rm -f "$work/got.bin"
-tusk_get=$(mibps $((1 << 30)) "$best_tusk")
-proxy_get=$(mibps $((1 << 30)) "$best_proxy")
-echo "s3_get_1gib_aws_cli_mib_per_s (best of 3) tusk=$tusk_get s3proxy=$proxy_get ratio=$(ratio "$tusk_get" "$proxy_get") (target >= 1)"
+tusk_get=$(mibps $((1 << 30)) "${best[tusk]}")
+proxy_get=$(mibps $((1 << 30)) "${best[s3proxy]}")
+echo "s3_get_1gib_aws_cli_mib_per_s (best of $rounds) tusk=$tusk_get s3proxy=$proxy_get ratio=$(ratio "$tusk_get" "$proxy_get") (target >= 1)"
+hz=$(getconf CLK_TCK)
+cpu_per_gib() { awk -v t="${cpu[$1]}" -v hz="$hz" -v n="$rounds" 'BEGIN { printf "%.2f", t / hz / n }'; }
+if [[ -n $baseline_app ]]; then
+  base_get=$(mibps $((1 << 30)) "${best[baseline]}")
+  echo "s3_get_1gib_aws_cli_mib_per_s_ab (best of $rounds) tusk=$tusk_get baseline_build=$base_get ratio=$(ratio "$tusk_get" "$base_get") s3proxy=$proxy_get baseline_build_vs_s3proxy=$(ratio "$base_get" "$proxy_get")"
+  echo "s3_get_server_cpu_s_per_gib tusk=$(cpu_per_gib tusk) baseline_build=$(cpu_per_gib baseline) s3proxy=$(cpu_per_gib s3proxy) ratio=$(ratio "$(cpu_per_gib tusk)" "$(cpu_per_gib s3proxy)")"
+else
+  echo "s3_get_server_cpu_s_per_gib tusk=$(cpu_per_gib tusk) s3proxy=$(cpu_per_gib s3proxy) ratio=$(ratio "$(cpu_per_gib tusk)" "$(cpu_per_gib s3proxy)")"
+fi
+[[ $only == get ]] && exit 0
 
 # ---- 2. PutObject of 1 GiB (multipart) ----
 put() { # put URL BUCKET KEY: prints ns
