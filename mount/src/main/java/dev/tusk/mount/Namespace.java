@@ -13,7 +13,6 @@ import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FileType;
 import dev.tusk.api.v1.RepoInfo;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -108,23 +107,18 @@ final class Namespace {
     if (snapshot.isEmpty()) {
       return;
     }
-    List<String> paths = new ArrayList<>();
-    long[][] sizes = {new long[64]};
+    SiblingReadAhead.Builder order = new SiblingReadAhead.Builder();
     try (Stream<FileInfo> entries = client.listFile(dir.at(snapshot.commitId()), true)) {
       entries.forEach(info -> {
         if (snapshot.finished()) {
           files.put(snapshot.commitId() + ":" + info.getPath(), info);
-          if (paths.size() == sizes[0].length) {
-            sizes[0] = Arrays.copyOf(sizes[0], paths.size() * 2);
-          }
-          sizes[0][paths.size()] = info.getSizeBytes();
-          paths.add(info.getPath());
+          order.add(info.getPath(), info.getSizeBytes());
         }
         each.accept(info);
       });
     }
     if (snapshot.finished()) {
-      listings.put(snapshot.commitId() + ":" + dir.inner(), new SiblingReadAhead(paths, sizes[0]));
+      listings.put(snapshot.commitId() + ":" + dir.inner(), order.build());
     }
   }
 

@@ -3,6 +3,7 @@ package dev.tusk.mount;
 import dev.tusk.api.v1.DataRef;
 import dev.tusk.api.v1.FileInfo;
 import dev.tusk.chunkstore.ChunkId;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,12 +25,27 @@ final class SiblingReadAhead {
   private volatile int lastOpened = -1;
   private volatile int prefetchedUpTo;
 
-  /** The entries' paths and sizes in the order the daemon listed them (name order). */
-  SiblingReadAhead(List<String> paths, long[] sizes) {
-    this.paths = paths.toArray(String[]::new);
-    this.starts = new long[this.paths.length + 1];
-    for (int i = 0; i < this.paths.length; i++) {
-      starts[i + 1] = starts[i] + sizes[i];
+  private SiblingReadAhead(String[] paths, long[] starts) {
+    this.paths = paths;
+    this.starts = starts;
+  }
+
+  /** Collects a directory's entries as the daemon lists them (name order), without keeping their infos. */
+  static final class Builder {
+    private final List<String> paths = new ArrayList<>();
+    private long[] starts = new long[64];
+
+    void add(String path, long size) {
+      int i = paths.size();
+      if (i + 1 == starts.length) {
+        starts = Arrays.copyOf(starts, starts.length * 2);
+      }
+      starts[i + 1] = starts[i] + size;
+      paths.add(path);
+    }
+
+    SiblingReadAhead build() {
+      return new SiblingReadAhead(paths.toArray(String[]::new), Arrays.copyOf(starts, paths.size() + 1));
     }
   }
 

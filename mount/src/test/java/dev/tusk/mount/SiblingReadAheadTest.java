@@ -9,10 +9,11 @@ class SiblingReadAheadTest {
   private static final long KIB = 1024;
 
   private static SiblingReadAhead tenFilesOf64KiB() {
-    List<String> paths = List.of("/d/a", "/d/b", "/d/c", "/d/d", "/d/e", "/d/f", "/d/g", "/d/h", "/d/i", "/d/j");
-    long[] sizes = new long[paths.size()];
-    java.util.Arrays.fill(sizes, 64 * KIB);
-    return new SiblingReadAhead(paths, sizes);
+    SiblingReadAhead.Builder order = new SiblingReadAhead.Builder();
+    for (String name : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")) {
+      order.add("/d/" + name, 64 * KIB);
+    }
+    return order.build();
   }
 
   @Test
