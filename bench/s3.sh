@@ -112,23 +112,22 @@ EOF
 tusk_grpc=$(free_port)
 tusk_s3=$(free_port)
 export TUSK_S3_ACCESS_KEY_ID=$key_id TUSK_S3_SECRET_ACCESS_KEY=$secret TUSK_ADDRESS=127.0.0.1:$tusk_grpc
-# shellcheck disable=SC2086
-java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$work/app/tusk-cli.jar" daemon --data "$work/tusk" \
-  --listen "127.0.0.1:$tusk_grpc" --s3 "127.0.0.1:$tusk_s3" > "$work/tusk.log" 2>&1 &
-daemon_pid=$!
-pids+=("$daemon_pid")
-wait_port "$tusk_s3" "$daemon_pid" tusk
+start_daemon() { # start_daemon APP_DIR NAME GRPC_PORT S3_PORT: data and log under $work/NAME; sets started_pid
+  # shellcheck disable=SC2086
+  java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$1/tusk-cli.jar" daemon --data "$work/$2" \
+    --listen "127.0.0.1:$3" --s3 "127.0.0.1:$4" > "$work/$2.log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+  wait_port "$4" "$started_pid" "$2"
+}
+start_daemon "$work/app" tusk "$tusk_grpc" "$tusk_s3"
+daemon_pid=$started_pid
 tusk_url="http://127.0.0.1:$tusk_s3"
 if [[ -n $baseline_app ]]; then
   base_grpc=$(free_port)
   base_s3=$(free_port)
-  # shellcheck disable=SC2086
-  java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$work/baseline-app/tusk-cli.jar" daemon \
-    --data "$work/tusk-baseline" --listen "127.0.0.1:$base_grpc" --s3 "127.0.0.1:$base_s3" \
-    > "$work/tusk-baseline.log" 2>&1 &
-  base_pid=$!
-  pids+=("$base_pid")
-  wait_port "$base_s3" "$base_pid" tusk-baseline
+  start_daemon "$work/baseline-app" tusk-baseline "$base_grpc" "$base_s3"
+  base_pid=$started_pid
   base_url="http://127.0.0.1:$base_s3"
 fi
 
