@@ -71,17 +71,27 @@ record CpuTimes(double daemon, double agents, double sandboxes) {
     return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
   }
 
+  /** The children of every thread of {@code pid} (each thread's own are listed apart). */
   private static List<Long> children(long pid) throws IOException {
     List<Long> pids = new ArrayList<>();
-    String text;
-    try {
-      text = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children"));
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    List<Path> threads;
+    try (var listing = Files.list(tasks)) {
+      threads = listing.toList();
     } catch (NoSuchFileException e) {
       return pids;
     }
-    for (String part : text.trim().split("\\s+")) {
-      if (!part.isEmpty()) {
-        pids.add(Long.parseLong(part));
+    for (Path thread : threads) {
+      String text;
+      try {
+        text = Files.readString(thread.resolve("children"));
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      for (String part : text.trim().split("\\s+")) {
+        if (!part.isEmpty()) {
+          pids.add(Long.parseLong(part));
+        }
       }
     }
     return pids;

@@ -119,6 +119,7 @@ public final class PipelineAgent implements AutoCloseable {
     if (TIMINGS.isDebugEnabled()) {
       StepTimes.enable();
     }
+    ListingWarmer warmer = new ListingWarmer(pfs);
     try (opened;
         DatumReporter reporter = new DatumReporter(opened, chunks, outputs,
             e -> LOG.info("Agent {} cannot report: {}", config.worker(), e.getMessage()))) {
@@ -136,6 +137,9 @@ public final class PipelineAgent implements AutoCloseable {
           throw e;
         }
         StepTimes.since("agent.wait-for-task", waiting);
+        long warming = System.nanoTime();
+        warmer.before(task);
+        StepTimes.since("agent.list-ahead", warming);
         runDatum(reporter, opened, task, pfs, datums, lane);
         if (datumRuns % TIMINGS_EVERY == 0) {
           logTimings();
