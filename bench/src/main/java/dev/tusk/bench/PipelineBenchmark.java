@@ -19,8 +19,9 @@ import java.util.stream.Stream;
  * after one file is added to those 10,000, and a datum that writes 6,000 files of 3 KB. Prints
  * {@code key=value} lines; bench/pipelines.sh runs it beside its baselines.
  *
- * <p>Usage: {@code PipelineBenchmark HOST:PORT [files]} (files: the size of the many-datum repo,
- * 10,000 by default).
+ * <p>Usage: {@code PipelineBenchmark HOST:PORT [files [parts]]} (files: the size of the many-datum
+ * repo, 10,000 by default; parts: which figures, comma-separated from {@code latency,many,big}, all
+ * by default).
  */
 public final class PipelineBenchmark {
   private final TuskClient client;
@@ -34,15 +35,21 @@ public final class PipelineBenchmark {
   public static void main(String[] args) throws Exception {
     String[] address = args[0].split(":");
     int files = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    List<String> parts = List.of((args.length > 2 ? args[2] : "latency,many,big").split(","));
     ManagedChannel channel = NettyChannelBuilder.forAddress(address[0], Integer.parseInt(address[1]))
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)
         .build();
     try {
       PipelineBenchmark bench = new PipelineBenchmark(new TuskClient(channel));
-      bench.latency();
-      bench.manyDatums(files);
-      bench.bigOutput();
+      for (String part : parts) {
+        switch (part) {
+          case "latency" -> bench.latency();
+          case "many" -> bench.manyDatums(files);
+          case "big" -> bench.bigOutput();
+          default -> throw new IllegalArgumentException("Unknown part '" + part + "': latency, many or big");
+        }
+      }
     } finally {
       channel.shutdownNow();
     }
@@ -88,10 +95,15 @@ public final class PipelineBenchmark {
       upload.putFiles(batch);
     }
     String commit = upload.finish().getId();
+    Optional<CpuTimes> cpu0 = CpuTimes.ofDaemon();
     long t0 = System.nanoTime();
     pipelines.createPipeline(spec("manyout", "many", "/*", 2, "cp /pfs/many/* /pfs/out/"), false, false);
     JobInfo job = awaitJob("manyout", commit);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    cpu0.ifPresent(before -> CpuTimes.ofDaemon().ifPresent(after -> System.out.printf(
+        "many_cpu_ms_per_datum daemon=%.2f agents=%.2f sandboxes=%.2f%n",
+        (after.daemon() - before.daemon()) * 1e3 / files, (after.agents() - before.agents()) * 1e3 / files,
+        (after.sandboxes() - before.sandboxes()) * 1e3 / files)));
     check(job, files, files);
     System.out.printf("many_datums=%d%n", files);
     System.out.printf("many_seconds=%.2f%n", seconds);

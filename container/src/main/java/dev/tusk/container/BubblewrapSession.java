@@ -180,6 +180,7 @@ final class BubblewrapSession implements ContainerSession {
     out.expect(token, logs);
     err.expect(token, logs);
     String outEnd;
+    long start = System.nanoTime();
     try {
       send(request(command, token));
       outEnd = out.await();
@@ -203,12 +204,15 @@ final class BubblewrapSession implements ContainerSession {
       close();
       throw new IOException("The sandbox's launcher reported a bad end: " + outEnd);
     }
+    StepTimes.since("sandbox.command", start);
+    long settling = System.nanoTime();
     awaitQuiet(command);
     boolean left = parts.length > 1 && !parts[1].isEmpty();
     if (left | !clear(dirs.tmp()) | !clear(dirs.shm())) {
       // What the command left cannot be cleared here: the next command gets a new sandbox.
       close();
     }
+    StepTimes.since("sandbox.settle", settling);
     RuntimeException failure = out.sinkFailure() != null ? out.sinkFailure() : err.sinkFailure();
     if (failure != null) {
       throw failure;

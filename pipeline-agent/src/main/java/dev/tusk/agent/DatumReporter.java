@@ -8,6 +8,7 @@ import dev.tusk.api.v1.PutContent;
 import dev.tusk.api.v1.WorkerMessage;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.ContentWriter;
+import dev.tusk.container.StepTimes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +97,7 @@ final class DatumReporter implements AutoCloseable {
     List<OutputCollector.Pending> pending = new ArrayList<>(batch.size());
     String[] errors = new String[batch.size()];
     IOException flushFailed = null;
+    long storing = System.nanoTime();
     try (ContentWriter writer = chunks.newWriter()) {
       for (int i = 0; i < batch.size(); i++) {
         Finished finished = batch.get(i);
@@ -117,6 +119,8 @@ final class DatumReporter implements AutoCloseable {
       flushFailed = e; // nothing of this batch is durable
       LOG.warn("Cannot store the outputs of {} datums: {}", batch.size(), e.toString());
     }
+    StepTimes.since("reporter.store-batch", storing);
+    long sending = System.nanoTime();
     for (int i = 0; i < batch.size(); i++) {
       Finished finished = batch.get(i);
       List<PutContent> files = List.of();
@@ -140,6 +144,7 @@ final class DatumReporter implements AutoCloseable {
         finished.cleanup().run();
       }
     }
+    StepTimes.since("reporter.send-batch", sending);
   }
 
   private void send(DatumTask task, List<PutContent> files, String error) throws IOException {

@@ -6,6 +6,7 @@ import dev.tusk.api.v1.WorkerHello;
 import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.container.ContainerRuntime;
 import dev.tusk.container.ExitStatus;
+import dev.tusk.container.StepTimes;
 import dev.tusk.mount.MountOptions;
 import dev.tusk.mount.TuskMount;
 import io.grpc.Channel;
@@ -36,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipelineAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineAgent.class);
+  /** At debug level: where datums spend their time, every {@link #TIMINGS_EVERY} datums. */
+  private static final Logger TIMINGS = LoggerFactory.getLogger("dev.tusk.agent.timings");
+  private static final int TIMINGS_EVERY = 1000;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
   private static final Pattern DATUM_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
@@ -112,21 +116,34 @@ public final class PipelineAgent implements AutoCloseable {
       lock.unlock();
     }
     LOG.info("Agent {} of pipeline {} serving datums with {}", config.worker(), config.pipeline(), runtime.name());
+    if (TIMINGS.isDebugEnabled()) {
+      StepTimes.enable();
+    }
+    ListingWarmer warmer = new ListingWarmer(pfs);
     try (opened;
         DatumReporter reporter = new DatumReporter(opened, chunks, outputs,
             e -> LOG.info("Agent {} cannot report: {}", config.worker(), e.getMessage()))) {
       while (true) {
         DatumTask task;
+        long waiting = System.nanoTime();
         try {
           task = opened.take();
         } catch (IOException e) {
+          logTimings();
           if (opened.completedByDaemon()) {
             LOG.info("The daemon ended the work stream of agent {}", config.worker());
             return;
           }
           throw e;
         }
+        StepTimes.since("agent.wait-for-task", waiting);
+        long warming = System.nanoTime();
+        warmer.before(task);
+        StepTimes.since("agent.list-ahead", warming);
         runDatum(reporter, opened, task, pfs, datums, lane);
+        if (datumRuns % TIMINGS_EVERY == 0) {
+          logTimings();
+        }
       }
     } finally {
       Thread.interrupted(); // a kill that came as the stream ended must not hit the unmount
@@ -152,11 +169,15 @@ public final class PipelineAgent implements AutoCloseable {
     setDatumThread(Thread.currentThread());
     try {
       ExitStatus status;
+      long preparing = System.nanoTime();
       if (lane.prepare(task)) {
         inLane = true;
+        StepTimes.since("agent.prepare", preparing);
         status = lane.run(task, logs);
         if (status.success()) {
+          long taking = System.nanoTime();
           Path staged = lane.takeOutputs();
+          StepTimes.since("agent.take-outputs", taking);
           outputs = staged;
           cleanup = () -> lane.delete(staged);
         }
@@ -198,8 +219,12 @@ public final class PipelineAgent implements AutoCloseable {
       }
     }
     reporter.submit(new DatumReporter.Finished(task, logs, outputs, error, cleanup));
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("Datum {}: {} us until handed to the reporter", task.getDatum(), (System.nanoTime() - start) / 1000);
+    StepTimes.since("agent.datum", start);
+  }
+
+  private void logTimings() {
+    if (StepTimes.enabled()) {
+      TIMINGS.debug("Agent {}, {} datums so far: {}", config.worker(), datumRuns, StepTimes.drain());
     }
   }
 

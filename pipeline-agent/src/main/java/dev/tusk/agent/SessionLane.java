@@ -8,6 +8,7 @@ import dev.tusk.container.ContainerSpec;
 import dev.tusk.container.ExitStatus;
 import dev.tusk.container.LogSink;
 import dev.tusk.container.SessionSpec;
+import dev.tusk.container.StepTimes;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -141,7 +142,9 @@ final class SessionLane implements AutoCloseable {
     var transform = task.getTransform();
     ContainerCommand command =
         new ContainerCommand(transform.getCmdList(), transform.getStdinList(), DatumSandbox.environment(task));
+    long start = System.nanoTime();
     view.show(DatumLayout.of(task, pfsMount));
+    StepTimes.since("agent.layout", start);
     try {
       return session.run(command, logs);
     } finally {

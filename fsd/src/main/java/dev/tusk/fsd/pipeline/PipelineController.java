@@ -77,6 +77,9 @@ public final class PipelineController implements AutoCloseable {
   private final ScheduledExecutorService loop =
       Executors.newSingleThreadScheduledExecutor(Threads.named("tusk-pipelines-"));
   private final DatumRecorder recorder;
+  /** Notified, with {@link #jobUpdateCount} counted up, whenever a job's state is stored. */
+  private final Object jobUpdates = new Object();
+  private long jobUpdateCount;
   private final Map<String, Dispatcher> dispatchers = new ConcurrentHashMap<>();
   private final Map<String, WorkerGroup> workers = new HashMap<>();
   private final Map<String, ActiveJob> activeJobs = new HashMap<>();
@@ -105,7 +108,7 @@ public final class PipelineController implements AutoCloseable {
         } catch (RuntimeException e) {
           // One job that cannot be resumed must not keep the daemon from starting.
           LOG.error("Cannot resume job {} of pipeline {}", job.id(), job.pipeline(), e);
-          store.updateJob(job.withState("failure", "cannot resume after a restart: " + e.getMessage(),
+          updateJob(job.withState("failure", "cannot resume after a restart: " + e.getMessage(),
               job.started(), clock.instant()));
         }
       }
@@ -452,7 +455,7 @@ public final class PipelineController implements AutoCloseable {
 
   private void resume(JobRecord job) {
     if (pfs.listRepos().stream().noneMatch(r -> r.name().equals(job.outputRepo()))) {
-      store.updateJob(job.withState("killed", "its output repo is gone", job.started(), clock.instant()));
+      updateJob(job.withState("killed", "its output repo is gone", job.started(), clock.instant()));
       return;
     }
     List<DatumRecord> datums = store.listDatums(job.id());
@@ -463,7 +466,7 @@ public final class PipelineController implements AutoCloseable {
       datums.forEach(d -> {
         if (d.state().equals("skipped")) active.skipped++; else active.processed++;
       });
-      store.updateJob(active.ended("success", "", clock.instant()));
+      updateJob(active.ended("success", "", clock.instant()));
       return;
     } catch (PfsException e) {
       if (e.code() != ErrorCode.COMMIT_NOT_FOUND) {
@@ -585,7 +588,7 @@ public final class PipelineController implements AutoCloseable {
     activeJobs.remove(active.job.id());
     dispatcher(active.job.pipeline()).dropJob(active.job.id());
     recorder.flush();
-    store.updateJob(active.ended(state, reason, clock.instant()));
+    updateJob(active.ended(state, reason, clock.instant()));
     queueReconcile(active.job.pipeline());
   }
 
@@ -617,18 +620,42 @@ public final class PipelineController implements AutoCloseable {
         .toList();
   }
 
-  /** Waits until the job has ended, up to {@code timeout}. */
+  /**
+   * Waits until the job has ended, up to {@code timeout}: woken when any job's state is stored,
+   * rather than asking the store over and over (which took CPU from the datums).
+   */
   public JobRecord waitJob(String id, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    JobRecord job = job(id);
-    while (job.isActive()) {
-      if (System.nanoTime() > deadline) {
+    while (true) {
+      long seen;
+      synchronized (jobUpdates) {
+        seen = jobUpdateCount;
+      }
+      JobRecord job = job(id);
+      if (!job.isActive()) {
+        return job;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
         throw new PfsException(ErrorCode.UNAVAILABLE, "Job " + id + " is still " + job.state());
       }
-      Thread.sleep(20);
-      job = job(id);
+      synchronized (jobUpdates) {
+        // A bounded wait: a job stored some other way is seen within a second all the same.
+        long until = System.nanoTime() + Math.min(left, 1_000_000_000L);
+        while (jobUpdateCount == seen && System.nanoTime() < until) {
+          jobUpdates.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+        }
+      }
     }
-    return job;
+  }
+
+  /** Stores a job's new state, and wakes whoever waits for jobs to end. */
+  private void updateJob(JobRecord job) {
+    store.updateJob(job);
+    synchronized (jobUpdates) {
+      jobUpdateCount++;
+      jobUpdates.notifyAll();
+    }
   }
 
   public List<DatumRecord> listDatums(String job) {
