@@ -168,13 +168,15 @@ $listening || { cat "$work/daemon.log" >&2; echo "the daemon did not listen on $
 "$tusk" create repo warm >&2
 "$tusk" create repo plain >&2
 [[ -z $old ]] || "$old" create repo old >&2 # makes its class-data archive as the first command, as for $tusk
-# A user's put is rarely their first command: a small put with each build first, at whose end
-# bin/tusk makes the class-data archive that get/put file use.
-if want put || want get; then
-  log "a first small put with each build: 100 files of $file_bytes bytes"
-  pfsbench gen "$work/first" 100 "$file_bytes" 4
-  "$tusk" put file -r warm@master:/first -f "$work/first" >&2
-  [[ -z $old ]] || "$old" put file -r warm@master:/first-old -f "$work/first" >&2
+# A user's put or listing is rarely their first: a small put and a small listing with each build
+# first, at whose ends bin/tusk makes the class-data archives that get/put file and listings use.
+log "a first small put and listing with each build: 100 files of $file_bytes bytes"
+pfsbench gen "$work/first" 100 "$file_bytes" 4
+"$tusk" put file -r warm@master:/first -f "$work/first" >&2
+"$tusk" list file warm@master:/first -o json > /dev/null
+if [[ -n $old ]]; then
+  "$old" put file -r warm@master:/first-old -f "$work/first" >&2
+  "$old" list file warm@master:/first-old -o json > /dev/null
 fi
 # A long-running daemon has compiled its hot paths; so warm this one up on the put path first.
 log "warming the daemon up: 20,000 files of 4 KiB through TuskClient"
