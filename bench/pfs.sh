@@ -15,7 +15,8 @@
 #   PFS_OLD_APP=DIR  also runs the CLI figures (put, list, get) with another build, in the same run
 #       against the same daemon: DIR holds bin/tusk, bin/client-jit.json and cli/target/ (tusk-cli.jar,
 #       lib/) as in a checkout, e.g. a copy of main's build. Its put (of other bytes, into a repo of
-#       its own) runs right before this build's; its list and get right after this build's.
+#       its own) runs right before this build's (PFS_OLD_PUT=after: right after it, to see what
+#       the order does to a daemon that warms up as it goes); its list and get right after this build's.
 #   PFS_BUILD=no  measures what cli/target and bench/target hold, without building first.
 set -euo pipefail
 only="${PFS_ONLY:-put,commit,list,get}"
@@ -200,18 +201,20 @@ sync
 timed tar /dev/null sh -c 'tar cf - -C "$1" src | cat > /dev/null' sh "$work"
 tar_secs=$secs
 src_bytes=$((files * file_bytes))
-if [[ -n $old ]]; then
+put_old() {
   log "the other build: tusk put file -r old@master:/ -f $work/src3"
   timed put-old /dev/null "$old" put file -r old@master:/ -f "$work/src3"
   put_old_secs=$secs
   put_old_cli_cpu=$cmd_cpu
   put_old_daemon_cpu=$dmn_cpu
-fi
+}
+[[ -z $old || ${PFS_OLD_PUT:-before} == after ]] || put_old
 log "tusk put file -r pfs@master:/ -f $work/src"
 timed put /dev/null "$tusk" put file -r pfs@master:/ -f "$work/src"
 put_secs=$secs
 put_cli_cpu=$cmd_cpu
 put_daemon_cpu=$dmn_cpu
+[[ -z $old || ${PFS_OLD_PUT:-before} != after ]] || put_old
 if ! $focused; then
   log "the same as plain java -jar (no bin/tusk JVM options)"
   timed put-plain /dev/null "$plain" put file -r plain@master:/ -f "$work/src2"
