@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,12 +26,18 @@ import java.util.concurrent.ExecutionException;
  */
 public final class ContentWriter implements AutoCloseable {
   private static final int INITIAL_BUFFER_BYTES = 64 * 1024;
+  private static final HexFormat HEX = HexFormat.of();
 
   private final ChunkStore store;
   private final Chunker chunker;
   /** Grows with the data up to four max-size chunks: a commit of small files stays small. */
   private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
   private final List<CompletableFuture<?>> unflushed = new ArrayList<>();
+  /**
+   * The content hashes' SHA-256, reused: a new digest per small file, and chunk ids formatted to hex
+   * and parsed back, cost a put of many small files a fifth of its chunking threads' time.
+   */
+  private final MessageDigest sha = ChunkId.sha256();
 
   private FileSink current;
   private byte[] pack = new byte[0];
@@ -188,7 +195,7 @@ public final class ContentWriter implements AutoCloseable {
 
   private CompletableFuture<FileContent> packSmall(int offset, int length) throws IOException {
     if (length == 0) {
-      return CompletableFuture.completedFuture(new FileContent(hashOfDigests(List.of()), 0, List.of()));
+      return CompletableFuture.completedFuture(new FileContent(HEX.formatHex(sha.digest()), 0, List.of()));
     }
     if (packSize + length > packTarget()) {
       sealPack();
@@ -198,7 +205,10 @@ public final class ContentWriter implements AutoCloseable {
       pack = Arrays.copyOf(pack, Math.min(packTarget(), grown));
     }
     System.arraycopy(buffer, offset, pack, packSize, length);
-    String hash = hashOfDigests(List.of(ChunkId.of(buffer, offset, length)));
+    // hashOfDigests of the file's one chunk id, from the raw digest.
+    sha.update(buffer, offset, length);
+    sha.update(sha.digest());
+    String hash = HEX.formatHex(sha.digest());
     CompletableFuture<FileContent> content = new CompletableFuture<>();
     packed.add(new PendingSmallFile(content, hash, packSize, length));
     packSize += length;

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -137,6 +139,32 @@ class ChunkStoreTest {
     assertThat(packed.refs()).isNotEqualTo(alone.refs());
     assertThat(packed.hash()).isEqualTo(alone.hash());
     assertThat(put(random(501, 7)).hash()).isNotEqualTo(alone.hash());
+  }
+
+  @Test
+  void smallAndEmptyFilesKeepTheirContentHashesThroughOneWriter() throws Exception {
+    byte[] a = random(4096, 11);
+    byte[] b = random(100, 12);
+    List<CompletableFuture<FileContent>> contents = new ArrayList<>();
+    try (ContentWriter writer = store.newWriter()) {
+      for (byte[] data : List.of(a, new byte[0], b, a)) {
+        contents.add(writer.write(new ByteArrayInputStream(data)));
+      }
+      writer.flush();
+    }
+    // SHA-256 of the file's one chunk digest; of nothing for an empty file.
+    assertThat(contents.get(0).join().hash()).isEqualTo(sha256Hex(sha256(a)));
+    assertThat(contents.get(1).join().hash()).isEqualTo(sha256Hex(new byte[0]));
+    assertThat(contents.get(2).join().hash()).isEqualTo(sha256Hex(sha256(b)));
+    assertThat(contents.get(3).join().hash()).isEqualTo(contents.get(0).join().hash());
+  }
+
+  private static byte[] sha256(byte[] data) throws Exception {
+    return MessageDigest.getInstance("SHA-256").digest(data);
+  }
+
+  private static String sha256Hex(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(sha256(data));
   }
 
   @Test

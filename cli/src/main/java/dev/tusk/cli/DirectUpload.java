@@ -39,6 +39,8 @@ final class DirectUpload implements PutFileCommand.Sender {
   private static final long BATCH_BYTES = 64L << 20;
   /** Threads that read, chunk and hash files: reading and hashing small files is the client's work. */
   private static final int LANES = 2;
+  /** Files up to this size are read with one call into a buffer of the lane's (see Lane#write). */
+  private static final int SMALL_FILE_BYTES = 256 << 10;
 
   private final ChunkStore store;
   private final FileUpload upload;
@@ -65,15 +67,34 @@ final class DirectUpload implements PutFileCommand.Sender {
   private final class Lane {
     private final ExecutorService thread;
     private ContentWriter writer = store.newWriter();
+    /** One small file's bytes at a time, and one byte more (see {@link #write}). */
+    private final byte[] small = new byte[SMALL_FILE_BYTES + 1];
 
     Lane(int number) {
       thread = thread("tusk-put-chunk-" + number);
     }
 
-    Future<CompletableFuture<FileContent>> write(Path file) {
+    /**
+     * Chunks {@code file}, which was {@code size} bytes when listed. A small file is read with one
+     * call asking for a byte more than its size: getting exactly its size back is its end (a short
+     * read of a regular file), so the read that would only return end-of-file is saved. Any other
+     * count (the file changed meanwhile, or a filesystem that reads short) reads on to the end.
+     */
+    Future<CompletableFuture<FileContent>> write(Path file, long size) {
       return thread.submit(() -> {
         try (InputStream in = Files.newInputStream(file)) {
-          return writer.write(in);
+          if (size > SMALL_FILE_BYTES) {
+            return writer.write(in);
+          }
+          ContentWriter.FileSink sink = writer.begin();
+          int read = in.read(small, 0, (int) size + 1);
+          if (read > 0) {
+            sink.write(small, 0, read);
+            if (read != size) {
+              sink.transferFrom(in);
+            }
+          }
+          return sink.finish();
         }
       });
     }
@@ -98,7 +119,7 @@ final class DirectUpload implements PutFileCommand.Sender {
 
   @Override
   public void put(String destination, Path file, long size) throws IOException {
-    pending.add(new Pending(destination, lanes[(int) (files++ % LANES)].write(file)));
+    pending.add(new Pending(destination, lanes[(int) (files++ % LANES)].write(file, size)));
     pendingBytes += size;
     bytesRead += size;
     if (pending.size() >= BATCH_FILES || pendingBytes >= BATCH_BYTES) {
@@ -149,8 +170,9 @@ final class DirectUpload implements PutFileCommand.Sender {
         writer.get().flush();
       }
       List<PutContent> puts = new ArrayList<>(batch.size());
+      ContentRefs.Encoder refs = new ContentRefs.Encoder();
       for (Pending file : batch) {
-        puts.add(ContentRefs.putContent(file.destination(), join(file.content().get())));
+        puts.add(refs.putContent(file.destination(), join(file.content().get())));
       }
       upload.putContents(puts);
       return null;
