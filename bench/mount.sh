@@ -216,7 +216,7 @@ small_bytes=65536
 # A snapshot of what was just built, run through a copy of bin/tusk (so with exactly its JVM
 # options for `mount`): someone rebuilding cli/ during the run cannot change or pause it.
 mkdir -p "$work/app/bin" "$work/app/cli/target"
-cp "$root/bin/tusk" "$work/app/bin/tusk"
+cp "$root/bin/tusk" "$root/bin/mount-jit.json" "$work/app/bin/"
 cp -r "$root/cli/target/tusk-cli.jar" "$root/cli/target/lib" "$work/app/cli/target/"
 tusk="$work/app/bin/tusk"
 have_mount=false
@@ -234,7 +234,7 @@ if [[ -n ${MOUNT_OLD_APP:-} ]]; then
   [[ -f $MOUNT_OLD_APP/tusk-cli.jar && -d $MOUNT_OLD_APP/lib ]] ||
     die "MOUNT_OLD_APP=$MOUNT_OLD_APP holds no tusk-cli.jar and lib/"
   mkdir -p "$work/app-old/bin" "$work/app-old/cli/target"
-  cp "$root/bin/tusk" "$work/app-old/bin/tusk"
+  cp "$root/bin/tusk" "$root/bin/mount-jit.json" "$work/app-old/bin/"
   cp -r "$MOUNT_OLD_APP/tusk-cli.jar" "$MOUNT_OLD_APP/lib" "$work/app-old/cli/target/"
   tusk_of[old]="$work/app-old/bin/tusk"
   builds+=(old)
