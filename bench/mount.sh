@@ -18,6 +18,8 @@
 #     figures 1-3 also measure a mount of that build, alternating with this one in the same run,
 #     and print it on a line of its own with the ratio new/old (the daemons stay this build's, and
 #     both run through this checkout's bin/tusk, so with its JVM options)
+#   MOUNT_OLD_BIN=DIR  with MOUNT_OLD_APP: DIR (an older checkout's bin/) gives the old build's
+#     bin/tusk and JIT directives instead, so that the A/B covers JVM options too
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -234,7 +236,8 @@ if [[ -n ${MOUNT_OLD_APP:-} ]]; then
   [[ -f $MOUNT_OLD_APP/tusk-cli.jar && -d $MOUNT_OLD_APP/lib ]] ||
     die "MOUNT_OLD_APP=$MOUNT_OLD_APP holds no tusk-cli.jar and lib/"
   mkdir -p "$work/app-old/bin" "$work/app-old/cli/target"
-  cp "$root/bin/tusk" "$root/bin/mount-jit.json" "$work/app-old/bin/"
+  old_bin="${MOUNT_OLD_BIN:-$root/bin}"
+  cp "$old_bin/tusk" "$old_bin"/*.json "$work/app-old/bin/"
   cp -r "$MOUNT_OLD_APP/tusk-cli.jar" "$MOUNT_OLD_APP/lib" "$work/app-old/cli/target/"
   tusk_of[old]="$work/app-old/bin/tusk"
   builds+=(old)
