@@ -15,7 +15,7 @@
 # For focused measurements (the full run is the default):
 #   MOUNT_FIGURES=warm,cold,first,write,memory  runs only the figures named (1..5 above)
 #   MOUNT_OLD_APP=DIR  DIR holds an older build's tusk-cli.jar and lib/ (a copy of cli/target):
-#     figures 1-3 also measure a mount of that build, alternating with this one in the same run,
+#     figures 1-4 also measure a mount of that build, alternating with this one in the same run,
 #     and print it on a line of its own with the ratio new/old (the daemons stay this build's, and
 #     both run through this checkout's bin/tusk, so with its JVM options)
 #   MOUNT_OLD_BIN=DIR  with MOUNT_OLD_APP: DIR (an older checkout's bin/) gives the old build's
@@ -229,7 +229,7 @@ if "$tusk" mount --help 2> /dev/null | grep -q '^Usage: tusk mount'; then have_m
 mount_opts="${TUSK_MOUNT_JAVA_OPTS:--Xmx5g}"
 figures=",${MOUNT_FIGURES:-warm,cold,first,write,memory},"
 wants() { [[ $figures == *",$1,"* ]]; }
-# The builds whose mounts figures 1-3 measure: this one ("new"), and MOUNT_OLD_APP's ("old").
+# The builds whose mounts figures 1-4 measure: this one ("new"), and MOUNT_OLD_APP's ("old").
 builds=(new)
 declare -A tusk_of=([new]="$tusk")
 if [[ -n ${MOUNT_OLD_APP:-} ]]; then
@@ -475,13 +475,20 @@ figure_write() {
   timed write_file "$work/wsrc" "$m/rw/written"
   cfs_rw=$(mib_s "$gib" "$secs")
   unmount "$m"
+  local -A local_w=([new]=$na [old]=$na) s3_w=([new]=$na [old]=$na)
   if $have_mount; then
-    log "4. write 1 GiB: tusk --write mount + finish commit, local store"
-    tusk_write tusk-write-local "$local_address"
-    tusk_local=$write_mib_s
-    log "4. write 1 GiB: tusk --write mount + finish commit, s3proxy store"
-    tusk_write tusk-write-s3 "$s3_address" --store "$(s3_store)"
-    tusk_s3=$write_mib_s
+    for b in "${builds[@]}"; do
+      mount_build=$b
+      log "4. write 1 GiB: tusk --write mount ($b build) + finish commit, local store"
+      tusk_write tusk-write-local "$local_address"
+      local_w[$b]=$write_mib_s
+      log "4. write 1 GiB: tusk --write mount ($b build) + finish commit, s3proxy store"
+      tusk_write tusk-write-s3 "$s3_address" --store "$(s3_store)"
+      s3_w[$b]=$write_mib_s
+      mount_build=new
+    done
+    tusk_local=${local_w[new]}
+    tusk_s3=${s3_w[new]}
   fi
   log "4. write 1 GiB: s3fs (until close returns: uploaded)"
   mount_s3fs "$m"
@@ -493,6 +500,8 @@ figure_write() {
     "  cfs /rw (memory, the ceiling): $cfs_rw MiB/s   ratio $(ratio "$tusk_local" "$cfs_rw")"
   echo "write 1GiB until committed, s3proxy store: tusk $(with_unit "$tusk_s3" MiB/s)" \
     "  s3fs (until close): $s3fs_w MiB/s   ratio $(ratio "$tusk_s3" "$s3fs_w") (target 2)"
+  ab_line "write 1GiB until committed, local store" MiB/s "${local_w[new]}" "${local_w[old]}"
+  ab_line "write 1GiB until committed, s3proxy store" MiB/s "${s3_w[new]}" "${s3_w[old]}"
 }
 
 # ---- 5. the mount's peak RSS reading 10 GiB of distinct data with -Xmx512m ----

@@ -120,13 +120,29 @@ public final class ContentWriter implements AutoCloseable {
       while (end > start) {
         cutChunk();
       }
-      long size = 0;
-      for (int length : lengths) {
-        size += length;
+      return contentOf(ids, lengths);
+    }
+
+    /**
+     * The content of the bytes appended so far, as if the file ended here (the same
+     * hash), while the file stays open for more: its last chunks are cut from a copy, and the
+     * bytes after them are later chunked as if this had not been asked. For a file that is saved
+     * while it is still being written. Durable, as every chunk, once {@link #flush()} returns.
+     */
+    public CompletableFuture<FileContent> contentSoFar() throws IOException {
+      checkCurrent();
+      if (ids.isEmpty() && end - start < chunker.minSize()) {
+        return packSmall(start, end - start);
       }
-      long fileSize = size;
-      return CompletableFuture.allOf(ids.toArray(CompletableFuture[]::new))
-          .thenApply(done -> largeFileContent(ids, lengths, fileSize));
+      List<CompletableFuture<ChunkId>> soFarIds = new ArrayList<>(ids);
+      List<Integer> soFarLengths = new ArrayList<>(lengths);
+      for (int at = start; at < end; ) {
+        int cut = chunker.cut(buffer, at, end - at);
+        soFarIds.add(track(store.write(Arrays.copyOfRange(buffer, at, at + cut))));
+        soFarLengths.add(cut);
+        at += cut;
+      }
+      return contentOf(soFarIds, soFarLengths);
     }
 
     /** Cuts every chunk whose boundary can no longer move: those with a full max size ahead. */
@@ -245,6 +261,17 @@ public final class ContentWriter implements AutoCloseable {
   private <T> CompletableFuture<T> track(CompletableFuture<T> future) {
     unflushed.add(future);
     return future;
+  }
+
+  private static CompletableFuture<FileContent> contentOf(
+      List<CompletableFuture<ChunkId>> ids, List<Integer> lengths) {
+    long size = 0;
+    for (int length : lengths) {
+      size += length;
+    }
+    long fileSize = size;
+    return CompletableFuture.allOf(ids.toArray(CompletableFuture[]::new))
+        .thenApply(done -> largeFileContent(ids, lengths, fileSize));
   }
 
   private static FileContent largeFileContent(

@@ -95,6 +95,31 @@ class ChunkStoreTest {
   }
 
   @Test
+  void theContentSoFarIsThatOfTheBytesSoFarAndTheFileGoesOnUnchanged() throws IOException {
+    byte[] data = random(300_000, 13);
+    try (ContentWriter writer = store.newWriter()) {
+      ContentWriter.FileSink sink = writer.begin();
+      List<Integer> cuts = List.of(0, 500, 20_000, 20_001, 150_000, 300_000);
+      List<CompletableFuture<FileContent>> soFar = new ArrayList<>();
+      int at = 0;
+      for (int cut : cuts) {
+        sink.write(data, at, cut - at);
+        at = cut;
+        soFar.add(sink.contentSoFar());
+      }
+      CompletableFuture<FileContent> whole = sink.finish();
+      writer.flush();
+      for (int i = 0; i < cuts.size(); i++) {
+        byte[] bytes = java.util.Arrays.copyOf(data, cuts.get(i));
+        FileContent prefix = soFar.get(i).join();
+        assertThat(prefix.hash()).isEqualTo(put(bytes).hash());
+        assertThat(readAll(prefix)).isEqualTo(bytes);
+      }
+      assertThat(whole.join()).isEqualTo(put(data));
+    }
+  }
+
+  @Test
   void aFileMustBeFinishedBeforeTheNextBegins() throws IOException {
     try (ContentWriter writer = store.newWriter()) {
       ContentWriter.FileSink sink = writer.begin();

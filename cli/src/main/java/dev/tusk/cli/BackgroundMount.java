@@ -15,6 +15,7 @@ import java.util.Optional;
 final class BackgroundMount {
   static final String PID_FILE = "mount.pid";
   static final String LOG_FILE = "mount.log";
+  private static final String ADDRESS_ENV = "TUSK_ADDRESS";
   private static final long START_TIMEOUT_MILLIS = 30_000;
   /** Unmounting finishes the commits the mount wrote to: give it time. */
   private static final long STOP_TIMEOUT_SECONDS = 60;
@@ -31,11 +32,13 @@ final class BackgroundMount {
     Files.createDirectories(mountDir);
     Path log = dataDir.resolve(LOG_FILE);
     Files.deleteIfExists(log);
-    Process process = new ProcessBuilder(PidFile.tuskCommand(
-            List.of("--address", address, "mount", mountDir.toString())))
+    // The address in the environment, so that the command line starts with "mount": bin/tusk
+    // chooses the mount's JVM options by its first argument.
+    ProcessBuilder builder = new ProcessBuilder(PidFile.tuskCommand(List.of("mount", mountDir.toString())))
         .redirectErrorStream(true)
-        .redirectOutput(Redirect.appendTo(log.toFile()))
-        .start();
+        .redirectOutput(Redirect.appendTo(log.toFile()));
+    builder.environment().put(ADDRESS_ENV, address);
+    Process process = builder.start();
     process.getOutputStream().close();
     pidFile.write(process.toHandle());
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +17,8 @@ import java.util.concurrent.TimeoutException;
  * millis>}: the start time tells it from a later process that reuses its pid.
  */
 record PidFile(Path path) {
+  /** The system property in which bin/tusk passes its own path to the JVM it starts. */
+  static final String LAUNCHER_PROPERTY = "tusk.launcher";
 
   void write(ProcessHandle process) throws IOException {
     long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
@@ -71,12 +74,23 @@ record PidFile(Path path) {
     return Optional.of(process.pid());
   }
 
-  /** {@code java -cp <this class path> dev.tusk.cli.Tusk args...}: this CLI as a child process. */
+  /**
+   * This CLI as a child process ({@code tusk up}'s daemon and mount): through the launcher that
+   * started this process (bin/tusk, which names itself in {@value #LAUNCHER_PROPERTY}), so that the
+   * child gets the JVM options and class-data archive it gives that command, chosen in one place;
+   * else (no launcher: tests, a plain {@code java -jar}) {@code java -cp <this class path>
+   * dev.tusk.cli.Tusk args...}. Either way the child inherits the environment, TUSK_JAVA_OPTS too.
+   */
   static List<String> tuskCommand(List<String> args) {
-    String java = ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> command = new java.util.ArrayList<>(
-        List.of(java, "-cp", System.getProperty("java.class.path"), Tusk.class.getName()));
+    List<String> command = new ArrayList<>();
+    String launcher = System.getProperty(LAUNCHER_PROPERTY, "");
+    if (!launcher.isEmpty() && Files.isExecutable(Path.of(launcher))) {
+      command.add(launcher);
+    } else {
+      String java = ProcessHandle.current().info().command()
+          .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), Tusk.class.getName()));
+    }
     command.addAll(args);
     return command;
   }

@@ -120,15 +120,15 @@ final class StagedFile {
 
   synchronized int write(Pointer buffer, int size, long offset) throws IOException {
     checkIntact();
-    byte[] bytes = new byte[size];
-    buffer.get(0, bytes, 0, size);
     dirty = true;
     if (stream != null && offset == streamed) {
-      stream.write(bytes, 0, size);
+      stream.transferFrom(new PointerInput(buffer, size));
       streamed += size;
       return size;
     }
     toTempFile();
+    byte[] bytes = new byte[size];
+    buffer.get(0, bytes, 0, size);
     ByteBuffer from = ByteBuffer.wrap(bytes);
     while (from.hasRemaining()) {
       channel.write(from, offset + from.position());
@@ -176,17 +176,19 @@ final class StagedFile {
 
   /**
    * The content of the whole file as durable chunks, when it was written front to back; else null,
-   * and the caller uploads {@link #content()}. Either way, later writes are no longer streamed.
+   * and the caller uploads {@link #content()}. A file still streamed goes on streaming: programs
+   * flush files they go on writing (a shell's {@code >} and {@code dd} flush an empty file when
+   * they close the descriptor they duplicated).
    */
-  synchronized FileContent finishStreaming() throws IOException {
+  synchronized FileContent streamedContent() throws IOException {
     checkIntact();
     if (stream != null) {
-      stored = endStream();
+      return durable(stream.contentSoFar());
     }
     return stored;
   }
 
-  /** The bytes as they are now, for an upload; only when {@link #finishStreaming()} gave null. */
+  /** The bytes as they are now, for an upload; only when {@link #streamedContent()} gave null. */
   synchronized InputStream content() throws IOException {
     toTempFile();
     return Files.newInputStream(temp);
@@ -220,12 +222,19 @@ final class StagedFile {
 
   /** Ends the stream: the bytes so far as durable content. On failure they are lost, and said so. */
   private FileContent endStream() throws IOException {
-    ContentWriter writer = streamWriter;
     CompletableFuture<FileContent> content = stream.finish();
     stream = null;
-    streamWriter = null;
     try {
-      writer.flush(); // seals a small file's pack chunk, which completes its content
+      return durable(content);
+    } finally {
+      streamWriter = null;
+    }
+  }
+
+  /** Waits until the stream's chunks so far are durable, then for {@code content}; see endStream. */
+  private FileContent durable(CompletableFuture<FileContent> content) throws IOException {
+    try {
+      streamWriter.flush(); // seals a small file's pack chunk, which completes its content
       return content.join();
     } catch (IOException | RuntimeException e) {
       failure = e instanceof IOException io ? io

@@ -459,7 +459,7 @@ final class TuskFs extends FuseStubFS {
     }
     FusePath p = file.path();
     try {
-      FileContent streamed = file.finishStreaming();
+      FileContent streamed = file.streamedContent();
       writer.apply(p.repo(), p.ref(), upload -> {
         if (streamed != null) {
           upload.putContent(p.inner(), streamed.hash(), streamed.size(), ContentRefs.dataRefs(streamed));

@@ -241,6 +241,37 @@ class TuskFsTest {
   }
 
   @Test
+  void aFileFlushedWhileItIsWrittenStaysStreamedAndEachFlushSavesItsBytesSoFar() throws Exception {
+    byte[] big = random(5 << 20, 14);
+    int half = big.length / 2;
+    daemon.put("data", "master", Map.of("/reference", big, "/half", java.util.Arrays.copyOf(big, half)));
+    mount(writable());
+    // As dd and a shell's > do: open, duplicate the descriptor and close the first (a flush of an
+    // empty file), then write; and a flush half way.
+    FuseFileInfo fi = FuseCalls.newFileInfo(FuseCalls.O_WRONLY);
+    assertThat(fs.create("/data@master/f", 0644, fi)).isZero();
+    calls.flush("/data@master/f", fi);
+    assertThat(daemon.client.inspectFile("data@master:/f").getSizeBytes()).isZero();
+    for (int at = 0; at < big.length; at += 128 << 10) {
+      calls.write("/data@master/f", fi, at, java.util.Arrays.copyOfRange(big, at, at + (128 << 10)));
+      if (at + (128 << 10) == half) {
+        calls.flush("/data@master/f", fi);
+        assertThat(daemon.client.inspectFile("data@master:/f").getHash())
+            .isEqualTo(daemon.client.inspectFile("data@master:/half").getHash());
+      }
+    }
+    try (var staged = Files.list(temp.resolve("staging"))) {
+      assertThat(staged.mapToLong(f -> f.toFile().length()).sum()).as("bytes staged locally").isZero();
+    }
+    calls.flush("/data@master/f", fi);
+    calls.release("/data@master/f", fi);
+
+    assertThat(daemon.client.inspectFile("data@master:/f").getHash())
+        .isEqualTo(daemon.client.inspectFile("data@master:/reference").getHash());
+    assertThat(calls.readAll("/data@master/f")).isEqualTo(big);
+  }
+
+  @Test
   void aStreamedFileRewrittenAtAnEarlierOffsetKeepsEveryByte() throws Exception {
     byte[] expected = random(3 << 20, 11);
     daemon.put("data", "master", Map.of("/reference", expected));
