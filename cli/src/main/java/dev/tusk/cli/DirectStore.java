@@ -27,13 +27,14 @@ import java.util.Locale;
 final class DirectStore {
   static final String ENV = "TUSK_DIRECT_STORE";
   /**
-   * A one-shot client reads each chunk once: its cache needs to hold only what it reads ahead.
-   * The defaults (a quarter of the heap, 32 chunks ahead) keep up to 128 MiB of chunks alive, which
-   * the serial GC of a client JVM copies at every young collection.
+   * A one-shot client reads each chunk once, and {@code get file} holds the chunks it reads ahead
+   * itself ({@link ChunkReads}): no memory cache. Every chunk a cache kept alive would be copied at
+   * each young collection of the client's serial GC (the defaults, a quarter of the heap, kept up to
+   * 128 MiB alive).
    */
-  private static final long MEMORY_CACHE_BYTES = 64L << 20;
-  /** Chunks read ahead: 8 keep both cores verifying a local store's chunks. */
-  private static final int READ_AHEAD_CHUNKS = 8;
+  private static final long MEMORY_CACHE_BYTES = 0;
+  /** The store's own read-ahead is for readers at random offsets; get file reads ahead itself. */
+  private static final int READ_AHEAD_CHUNKS = 0;
 
   /** Whether the store is opened to read chunks or to write them too. */
   enum Access {

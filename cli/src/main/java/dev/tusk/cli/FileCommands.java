@@ -7,7 +7,6 @@ import dev.tusk.api.v1.FileInfo;
 import dev.tusk.api.v1.FileType;
 import dev.tusk.chunkstore.ChunkId;
 import dev.tusk.chunkstore.ChunkStore;
-import dev.tusk.chunkstore.ContentReader;
 import dev.tusk.chunkstore.DataRef;
 import dev.tusk.chunkstore.FileContent;
 import java.io.FileOutputStream;
@@ -153,7 +152,7 @@ final class FileCommands {
         long total = info != null ? info.getSizeBytes() : io.terminal() ? client.inspectFile(file).getSizeBytes() : -1;
         Source source = info == null
             ? out -> client.getFile(file, 0, 0, out)
-            : out -> copyChunks(store.reader(content(info)), out);
+            : out -> ChunkReads.copy(store, content(info), out);
         if (output == null) {
           io.out().flush();
           // The process's stdout is a FileOutputStream: write to its channel.
@@ -207,18 +206,6 @@ final class FileCommands {
       };
       try (ProgressBar progress = ProgressBar.start(io, "get " + file, written::get, total)) {
         source.writeTo(counted);
-      }
-    }
-
-    /** Writes a whole file chunk by chunk, each a verified view of the chunk (no copy here). */
-    private static void copyChunks(ContentReader reader, WritableByteChannel out) throws IOException {
-      long position = 0;
-      while (position < reader.size()) {
-        ByteBuffer piece = reader.slice(position, Integer.MAX_VALUE);
-        position += piece.remaining();
-        while (piece.hasRemaining()) {
-          out.write(piece);
-        }
       }
     }
 

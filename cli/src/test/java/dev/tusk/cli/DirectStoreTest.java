@@ -74,6 +74,41 @@ class DirectStoreTest extends DaemonTestSupport {
   }
 
   @Test
+  void aDirectGetOfDamagedChunksFailsAndWritesNoneOfTheirBytes() throws Exception {
+    ok("create", "repo", "damaged");
+    byte[] data = new byte[3 << 20];
+    new Random(17).nextBytes(data);
+    Path file = Files.write(local.resolve("damaged.bin"), data);
+    Path chunks = dataDir.resolve("data").resolve("store").resolve("chunks");
+    List<Path> before = chunkFiles(chunks);
+    run(STREAMED, "put", "file", "damaged@master:/f.bin", "-f", file.toString());
+    List<Path> added = new ArrayList<>(chunkFiles(chunks));
+    added.removeAll(before);
+    assertThat(added).isNotEmpty();
+    for (Path chunk : added) {
+      byte[] bytes = Files.readAllBytes(chunk);
+      bytes[bytes.length / 2] ^= 1;
+      chunk.toFile().setWritable(true);
+      Files.write(chunk, bytes);
+    }
+
+    Result toStdout = runAllowingFailure(DIRECT, "get", "file", "damaged@master:/f.bin");
+    Path copy = local.resolve("damaged-copy.bin");
+    Result toFile = runAllowingFailure(DIRECT, "get", "file", "damaged@master:/f.bin", "-o", copy.toString());
+
+    assertThat(toStdout.code()).isNotZero();
+    assertThat(toStdout.stdout()).isEmpty();
+    assertThat(toFile.code()).isNotZero();
+    assertThat(copy).doesNotExist();
+  }
+
+  private static List<Path> chunkFiles(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  @Test
   void aDirectGetOfADirectoryFailsAsTheDaemonSays() {
     ok("create", "repo", "directdir");
     tuskWithInput(new ByteArrayInputStream("x".getBytes()), "put", "file", "directdir@master:/d/f", "-f", "-");
