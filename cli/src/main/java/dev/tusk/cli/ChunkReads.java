@@ -4,13 +4,10 @@ import dev.tusk.chunkstore.ChunkStore;
 import dev.tusk.chunkstore.DataRef;
 import dev.tusk.chunkstore.FileContent;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,7 +43,7 @@ final class ChunkReads {
           DataRef wanted = refs.get(next++);
           ahead.add(readers.submit(() -> store.read(wanted.chunk())));
         }
-        byte[] chunk = await(ahead.poll());
+        byte[] chunk = Await.result(ahead.poll(), "a chunk");
         ByteBuffer piece = ByteBuffer.wrap(chunk, ref.offset(), ref.length());
         while (piece.hasRemaining()) {
           out.write(piece);
@@ -54,24 +51,6 @@ final class ChunkReads {
       }
     } finally {
       readers.shutdownNow();
-    }
-  }
-
-  private static byte[] await(Future<byte[]> chunk) throws IOException {
-    try {
-      return chunk.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("Interrupted while reading chunks");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof UncheckedIOException unchecked) {
-        throw unchecked.getCause();
-      }
-      throw new IllegalStateException("Cannot read a chunk: " + cause, cause);
     }
   }
 }

@@ -4,14 +4,11 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.tusk.api.FileUpload;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -74,27 +71,10 @@ final class ReadAhead implements PutFileCommand.Sender {
     while (pending.size() > keep) {
       Pending next = pending.poll();
       pendingBytes -= next.size();
-      files.add(new FileUpload.WholeFile(next.destination(), UnsafeByteOperations.unsafeWrap(await(next.data()))));
+      byte[] data = Await.result(next.data(), "a file");
+      files.add(new FileUpload.WholeFile(next.destination(), UnsafeByteOperations.unsafeWrap(data)));
     }
     upload.putFiles(files);
-  }
-
-  private static byte[] await(Future<byte[]> data) throws IOException {
-    try {
-      return data.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("Interrupted while reading files");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof UncheckedIOException unchecked) {
-        throw unchecked.getCause();
-      }
-      throw new IllegalStateException("Cannot read a file: " + cause, cause);
-    }
   }
 
   @Override
