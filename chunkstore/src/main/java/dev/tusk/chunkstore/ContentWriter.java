@@ -211,7 +211,7 @@ public final class ContentWriter implements AutoCloseable {
 
   private CompletableFuture<FileContent> packSmall(int offset, int length) throws IOException {
     if (length == 0) {
-      return CompletableFuture.completedFuture(new FileContent(HEX.formatHex(sha.digest()), 0, List.of()));
+      return CompletableFuture.completedFuture(new FileContent(hashOfDigests(sha), 0, List.of()));
     }
     if (packSize + length > packTarget()) {
       sealPack();
@@ -221,10 +221,8 @@ public final class ContentWriter implements AutoCloseable {
       pack = Arrays.copyOf(pack, Math.min(packTarget(), grown));
     }
     System.arraycopy(buffer, offset, pack, packSize, length);
-    // hashOfDigests of the file's one chunk id, from the raw digest.
     sha.update(buffer, offset, length);
-    sha.update(sha.digest());
-    String hash = HEX.formatHex(sha.digest());
+    String hash = hashOfDigests(sha, sha.digest()); // the file's one chunk: this part of the pack
     CompletableFuture<FileContent> content = new CompletableFuture<>();
     packed.add(new PendingSmallFile(content, hash, packSize, length));
     packSize += length;
@@ -292,6 +290,14 @@ public final class ContentWriter implements AutoCloseable {
     for (ChunkId chunk : chunks) {
       sha.update(chunk.digest());
     }
-    return ChunkId.fromDigest(sha.digest()).hex();
+    return hashOfDigests(sha);
+  }
+
+  /** A file's content hash: the SHA-256 of its chunks' digests in order, fed to {@code sha}, in hex. */
+  private static String hashOfDigests(MessageDigest sha, byte[]... digests) {
+    for (byte[] digest : digests) {
+      sha.update(digest);
+    }
+    return HEX.formatHex(sha.digest());
   }
 }
