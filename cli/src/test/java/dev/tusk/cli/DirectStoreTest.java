@@ -61,8 +61,7 @@ class DirectStoreTest extends DaemonTestSupport {
   @Test
   void aDirectGetWritesTheWholeFileToAPath() throws Exception {
     ok("create", "repo", "directget");
-    byte[] data = new byte[9 << 20];
-    new Random(5).nextBytes(data);
+    byte[] data = randomBytes(9 << 20, 5);
     Path file = Files.write(local.resolve("big.bin"), data);
     run(STREAMED, "put", "file", "directget@master:/big.bin", "-f", file.toString());
 
@@ -76,9 +75,7 @@ class DirectStoreTest extends DaemonTestSupport {
   @Test
   void aDirectGetOfDamagedChunksFailsAndWritesNoneOfTheirBytes() throws Exception {
     ok("create", "repo", "damaged");
-    byte[] data = new byte[3 << 20];
-    new Random(17).nextBytes(data);
-    Path file = Files.write(local.resolve("damaged.bin"), data);
+    Path file = Files.write(local.resolve("damaged.bin"), randomBytes(3 << 20, 17));
     Path chunks = dataDir.resolve("data").resolve("store").resolve("chunks");
     List<Path> before = chunkFiles(chunks);
     run(STREAMED, "put", "file", "damaged@master:/f.bin", "-f", file.toString());
@@ -100,6 +97,12 @@ class DirectStoreTest extends DaemonTestSupport {
     assertThat(toStdout.stdout()).isEmpty();
     assertThat(toFile.code()).isNotZero();
     assertThat(copy).doesNotExist();
+  }
+
+  private static byte[] randomBytes(int size, long seed) {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    return data;
   }
 
   private static List<Path> chunkFiles(Path dir) throws Exception {
