@@ -77,9 +77,7 @@ public final class PipelineController implements AutoCloseable {
   private final ScheduledExecutorService loop =
       Executors.newSingleThreadScheduledExecutor(Threads.named("tusk-pipelines-"));
   private final DatumRecorder recorder;
-  /** Notified, with {@link #jobUpdateCount} counted up, whenever a job's state is stored. */
-  private final Object jobUpdates = new Object();
-  private long jobUpdateCount;
+  private final JobUpdates jobUpdates = new JobUpdates();
   private final Map<String, Dispatcher> dispatchers = new ConcurrentHashMap<>();
   private final Map<String, WorkerGroup> workers = new HashMap<>();
   private final Map<String, ActiveJob> activeJobs = new HashMap<>();
@@ -627,10 +625,7 @@ public final class PipelineController implements AutoCloseable {
   public JobRecord waitJob(String id, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      long seen;
-      synchronized (jobUpdates) {
-        seen = jobUpdateCount;
-      }
+      long seen = jobUpdates.seen();
       JobRecord job = job(id);
       if (!job.isActive()) {
         return job;
@@ -639,23 +634,15 @@ public final class PipelineController implements AutoCloseable {
       if (left <= 0) {
         throw new PfsException(ErrorCode.UNAVAILABLE, "Job " + id + " is still " + job.state());
       }
-      synchronized (jobUpdates) {
-        // A bounded wait: a job stored some other way is seen within a second all the same.
-        long until = System.nanoTime() + Math.min(left, 1_000_000_000L);
-        while (jobUpdateCount == seen && System.nanoTime() < until) {
-          jobUpdates.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-        }
-      }
+      // A bounded wait: a job stored some other way is seen within a second all the same.
+      jobUpdates.awaitAfter(seen, Math.min(left, 1_000_000_000L));
     }
   }
 
   /** Stores a job's new state, and wakes whoever waits for jobs to end. */
   private void updateJob(JobRecord job) {
     store.updateJob(job);
-    synchronized (jobUpdates) {
-      jobUpdateCount++;
-      jobUpdates.notifyAll();
-    }
+    jobUpdates.stored();
   }
 
   public List<DatumRecord> listDatums(String job) {
