@@ -21,6 +21,8 @@
 #                                rounds: an A/B of two gateways beside s3proxy
 #   S3_BENCH_APP=DIR             measure that build (as above) instead of building cli/ now
 #   S3_BENCH_DAEMON_OPTS='...'   extra JVM options for the daemon(s) under test (e.g. JFR)
+#   S3_BENCH_BASELINE_OPTS='...' JVM options for the baseline daemon instead of S3_BENCH_DAEMON_OPTS:
+#                                with the same build in both slots, an A/B of launch flags
 set -euo pipefail
 only=${S3_BENCH_ONLY:-all}
 rounds=${S3_BENCH_GET_ROUNDS:-3}
@@ -112,21 +114,22 @@ EOF
 tusk_grpc=$(free_port)
 tusk_s3=$(free_port)
 export TUSK_S3_ACCESS_KEY_ID=$key_id TUSK_S3_SECRET_ACCESS_KEY=$secret TUSK_ADDRESS=127.0.0.1:$tusk_grpc
-start_daemon() { # start_daemon APP_DIR NAME GRPC_PORT S3_PORT: data and log under $work/NAME; sets started_pid
+start_daemon() { # start_daemon APP_DIR NAME GRPC_PORT S3_PORT OPTS: data and log under $work/NAME; sets started_pid
   # shellcheck disable=SC2086
-  java -Xmx1g ${S3_BENCH_DAEMON_OPTS:-} -jar "$1/tusk-cli.jar" daemon --data "$work/$2" \
+  java -Xmx1g $5 -jar "$1/tusk-cli.jar" daemon --data "$work/$2" \
     --listen "127.0.0.1:$3" --s3 "127.0.0.1:$4" > "$work/$2.log" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
   wait_port "$4" "$started_pid" "$2"
 }
-start_daemon "$work/app" tusk "$tusk_grpc" "$tusk_s3"
+start_daemon "$work/app" tusk "$tusk_grpc" "$tusk_s3" "${S3_BENCH_DAEMON_OPTS:-}"
 daemon_pid=$started_pid
 tusk_url="http://127.0.0.1:$tusk_s3"
 if [[ -n $baseline_app ]]; then
   base_grpc=$(free_port)
   base_s3=$(free_port)
-  start_daemon "$work/baseline-app" tusk-baseline "$base_grpc" "$base_s3"
+  start_daemon "$work/baseline-app" tusk-baseline "$base_grpc" "$base_s3" \
+    "${S3_BENCH_BASELINE_OPTS-${S3_BENCH_DAEMON_OPTS:-}}"
   base_pid=$started_pid
   base_url="http://127.0.0.1:$base_s3"
 fi
