@@ -147,7 +147,8 @@ final class KeyWalker implements Iterator<KeyWalker.Item> {
     final boolean top;
     final Iterator<Entry> children;
     final PriorityQueue<Child> waiting = new PriorityQueue<>((a, b) -> KEY_ORDER.compare(a.key, b.key));
-    String lastName;
+    /** The key of the last child read from the tree ({@code dirKey + name}), or null. */
+    String lastKey;
 
     Frame(String dirKey, boolean top) {
       this.dirKey = dirKey;
@@ -160,35 +161,46 @@ final class KeyWalker implements Iterator<KeyWalker.Item> {
     Child next() {
       while (true) {
         Child head = waiting.peek();
-        if (head != null && lastName != null && compareKeys(head.key, dirKey + lastName) <= 0) {
+        if (head != null && lastKey != null && compareKeys(head.key, lastKey) <= 0) {
           return waiting.poll();
         }
         if (!children.hasNext()) {
-          lastName = null;
+          lastKey = null;
           return waiting.poll();
         }
         Entry entry = children.next();
         String name = entry.path().substring(entry.path().lastIndexOf('/') + 1);
-        String key = dirKey + name + (entry.type() == EntryType.DIR ? "/" : "");
+        String fileKey = dirKey + name;
+        boolean dir = entry.type() == EntryType.DIR;
+        String key = dir ? fileKey + "/" : fileKey;
+        lastKey = fileKey;
+        if (!dir && waiting.isEmpty()) {
+          // Nothing waits, and no later child sorts below this one: it goes out without the heap.
+          return new Child(key, name, entry);
+        }
         waiting.add(new Child(key, name, entry));
-        lastName = name;
       }
     }
   }
 
-  /** UTF-8 byte order, which for valid strings is code point order. */
+  /**
+   * UTF-8 byte order, which for valid strings is code point order. Compared char by char, since at
+   * the first difference UTF-16 order is code point order except that surrogates (code points above
+   * U+FFFF) must sort above U+E000..U+FFFF; shifting both ranges fixes that (as ICU does).
+   */
   static int compareKeys(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char ca = a.charAt(i);
+      char cb = b.charAt(i);
       if (ca != cb) {
-        return Integer.compare(ca, cb);
+        return Integer.compare(codePointOrder(ca), codePointOrder(cb));
       }
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
     }
-    return Boolean.compare(i < a.length(), j < b.length());
+    return Integer.compare(a.length(), b.length());
+  }
+
+  private static int codePointOrder(char c) {
+    return c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
   }
 }

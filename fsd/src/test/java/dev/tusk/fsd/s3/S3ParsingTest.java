@@ -100,6 +100,29 @@ class S3ParsingTest {
   }
 
   @Test
+  void keyOrderAgreesWithUtf8BytesOnMixedText() {
+    // Code points from every range whose UTF-16 order differs from UTF-8's: ASCII, below the
+    // surrogates, U+E000..U+FFFF and supplementary ones.
+    int[] pool = {'a', '/', '-', 0xE9, 0x4E2D, 0xD7FF, 0xE000, 0xFFFD, 0x1F600, 0x10000};
+    java.util.Random random = new java.util.Random(6);
+    for (int round = 0; round < 5_000; round++) {
+      String a = randomKey(random, pool);
+      String b = randomKey(random, pool);
+      int bytes = java.util.Arrays.compareUnsigned(
+          a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+      assertThat(Integer.signum(KeyWalker.compareKeys(a, b))).as("%s vs %s", a, b).isEqualTo(Integer.signum(bytes));
+    }
+  }
+
+  private static String randomKey(java.util.Random random, int[] pool) {
+    StringBuilder key = new StringBuilder();
+    for (int i = random.nextInt(4); i >= 0; i--) {
+      key.appendCodePoint(pool[random.nextInt(pool.length)]);
+    }
+    return key.toString();
+  }
+
+  @Test
   void responsesEscapeText() {
     String xml = S3Xml.document("ListBucketResult").element("Key", "a<b>&\"'").finish();
     assertThat(xml).contains("<Key>a&lt;b&gt;&amp;&quot;&apos;</Key>").endsWith("</ListBucketResult>");
