@@ -10,10 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import jnr.ffi.Pointer;
 
 /**
@@ -25,7 +25,8 @@ import jnr.ffi.Pointer;
  * until it is uploaded whole. Thread-safe.
  *
  * <p>Where the bytes are is one of three states: in the chunk stream ({@code stream != null}), in
- * the store as {@code stored} content (after a streamed upload), or in the temporary file.
+ * the store as {@code stored} content (after a streamed upload, or a committed file opened for
+ * writing and not changed yet), or in the temporary file.
  */
 final class StagedFile {
   private static final int COPY_BUFFER_BYTES = 1 << 20;
@@ -37,39 +38,41 @@ final class StagedFile {
   private int handles;
   private boolean dirty;
   private boolean deleted;
+  /** Where a file's chunking runs, beside its writes ({@link ChunkFeed}). */
+  private final Executor chunking;
   /** Chunks the bytes written so far, while every write has appended; else null. */
   private ContentWriter streamWriter;
-  private ContentWriter.FileSink stream;
+  private ChunkFeed stream;
   private long streamed;
   /** The bytes, as content in the store, when a streamed upload left them only there; else null. */
   private FileContent stored;
   /** Why the bytes were lost (a streamed chunk that could not be stored); every later call fails. */
   private IOException failure;
 
-  private StagedFile(FusePath path, Path temp, ChunkStore chunks) throws IOException {
+  private StagedFile(FusePath path, Path temp, ChunkStore chunks, Executor chunking) throws IOException {
     this.path = path;
     this.temp = temp;
     this.chunks = chunks;
+    this.chunking = chunking;
     this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
   /**
-   * A new staged file in {@code dir} holding {@code initial}'s bytes; an empty one (null) chunks
-   * its writes into {@code chunks} as they come.
+   * A new staged file in {@code dir} holding {@code initial}, the file's committed content, which is
+   * copied only when a change needs it (an open for writing is often followed by a truncation to
+   * nothing, as {@code dd} and a shell's {@code >} do); an empty one (null) chunks its writes into
+   * {@code chunks} as they come, on {@code chunking}.
    */
-  static StagedFile create(FusePath path, Path dir, InputStream initial, ChunkStore chunks) throws IOException {
+  static StagedFile create(FusePath path, Path dir, FileContent initial, ChunkStore chunks, Executor chunking)
+      throws IOException {
     Path temp = Files.createTempFile(dir, "staged-", "");
     try {
+      StagedFile staged = new StagedFile(path, temp, chunks, chunking);
       if (initial != null) {
-        try (InputStream in = initial) {
-          Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-      StagedFile staged = new StagedFile(path, temp, chunks);
-      staged.dirty = initial == null;
-      if (initial == null) {
-        staged.streamWriter = chunks.newWriter();
-        staged.stream = staged.streamWriter.begin();
+        staged.stored = initial;
+      } else {
+        staged.dirty = true;
+        staged.beginStream();
       }
       return staged;
     } catch (IOException | RuntimeException e) {
@@ -122,7 +125,7 @@ final class StagedFile {
     checkIntact();
     dirty = true;
     if (stream != null && offset == streamed) {
-      stream.transferFrom(new PointerInput(buffer, size));
+      stream.append(buffer, size);
       streamed += size;
       return size;
     }
@@ -143,11 +146,12 @@ final class StagedFile {
     }
     if (size == 0) {
       // Empty again (an O_TRUNC open): stream afresh; chunks streamed so far stay unreferenced.
+      if (stream != null) {
+        stream.abandon();
+      }
       stored = null;
       channel.truncate(0);
-      streamWriter = chunks.newWriter();
-      stream = streamWriter.begin();
-      streamed = 0;
+      beginStream();
       return;
     }
     toTempFile();
@@ -183,7 +187,7 @@ final class StagedFile {
   synchronized FileContent streamedContent() throws IOException {
     checkIntact();
     if (stream != null) {
-      return durable(stream.contentSoFar());
+      return durable(drained().contentSoFar());
     }
     return stored;
   }
@@ -222,12 +226,28 @@ final class StagedFile {
 
   /** Ends the stream: the bytes so far as durable content. On failure they are lost, and said so. */
   private FileContent endStream() throws IOException {
-    CompletableFuture<FileContent> content = stream.finish();
+    CompletableFuture<FileContent> content = drained().finish();
     stream = null;
     try {
       return durable(content);
     } finally {
       streamWriter = null;
+    }
+  }
+
+  private void beginStream() {
+    streamWriter = chunks.newWriter();
+    stream = new ChunkFeed(streamWriter.begin(), chunking);
+    streamed = 0;
+  }
+
+  /** The stream's sink with every byte written so far in it; if some could not be, they are lost. */
+  private ContentWriter.FileSink drained() throws IOException {
+    try {
+      return stream.drained();
+    } catch (IOException e) {
+      failure = e;
+      throw e;
     }
   }
 
