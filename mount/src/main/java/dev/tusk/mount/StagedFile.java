@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import jnr.ffi.Pointer;
 
 /**
@@ -38,22 +37,19 @@ final class StagedFile {
   private int handles;
   private boolean dirty;
   private boolean deleted;
-  /** Where a file's chunking runs, beside its writes ({@link ChunkFeed}). */
-  private final Executor chunking;
   /** Chunks the bytes written so far, while every write has appended; else null. */
   private ContentWriter streamWriter;
-  private ChunkFeed stream;
+  private ContentWriter.FileSink stream;
   private long streamed;
   /** The bytes, as content in the store, when a streamed upload left them only there; else null. */
   private FileContent stored;
   /** Why the bytes were lost (a streamed chunk that could not be stored); every later call fails. */
   private IOException failure;
 
-  private StagedFile(FusePath path, Path temp, ChunkStore chunks, Executor chunking) throws IOException {
+  private StagedFile(FusePath path, Path temp, ChunkStore chunks) throws IOException {
     this.path = path;
     this.temp = temp;
     this.chunks = chunks;
-    this.chunking = chunking;
     this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
@@ -61,18 +57,18 @@ final class StagedFile {
    * A new staged file in {@code dir} holding {@code initial}, the file's committed content, which is
    * copied only when a change needs it (an open for writing is often followed by a truncation to
    * nothing, as {@code dd} and a shell's {@code >} do); an empty one (null) chunks its writes into
-   * {@code chunks} as they come, on {@code chunking}.
+   * {@code chunks} as they come.
    */
-  static StagedFile create(FusePath path, Path dir, FileContent initial, ChunkStore chunks, Executor chunking)
-      throws IOException {
+  static StagedFile create(FusePath path, Path dir, FileContent initial, ChunkStore chunks) throws IOException {
     Path temp = Files.createTempFile(dir, "staged-", "");
     try {
-      StagedFile staged = new StagedFile(path, temp, chunks, chunking);
+      StagedFile staged = new StagedFile(path, temp, chunks);
       if (initial != null) {
         staged.stored = initial;
       } else {
         staged.dirty = true;
-        staged.beginStream();
+        staged.streamWriter = chunks.newWriter();
+        staged.stream = staged.streamWriter.begin();
       }
       return staged;
     } catch (IOException | RuntimeException e) {
@@ -125,7 +121,7 @@ final class StagedFile {
     checkIntact();
     dirty = true;
     if (stream != null && offset == streamed) {
-      stream.append(buffer, size);
+      stream.transferFrom(new PointerInput(buffer, size));
       streamed += size;
       return size;
     }
@@ -146,12 +142,11 @@ final class StagedFile {
     }
     if (size == 0) {
       // Empty again (an O_TRUNC open): stream afresh; chunks streamed so far stay unreferenced.
-      if (stream != null) {
-        stream.abandon();
-      }
       stored = null;
       channel.truncate(0);
-      beginStream();
+      streamWriter = chunks.newWriter();
+      stream = streamWriter.begin();
+      streamed = 0;
       return;
     }
     toTempFile();
@@ -187,7 +182,7 @@ final class StagedFile {
   synchronized FileContent streamedContent() throws IOException {
     checkIntact();
     if (stream != null) {
-      return durable(drained().contentSoFar());
+      return durable(stream.contentSoFar());
     }
     return stored;
   }
@@ -226,28 +221,12 @@ final class StagedFile {
 
   /** Ends the stream: the bytes so far as durable content. On failure they are lost, and said so. */
   private FileContent endStream() throws IOException {
-    CompletableFuture<FileContent> content = drained().finish();
+    CompletableFuture<FileContent> content = stream.finish();
     stream = null;
     try {
       return durable(content);
     } finally {
       streamWriter = null;
-    }
-  }
-
-  private void beginStream() {
-    streamWriter = chunks.newWriter();
-    stream = new ChunkFeed(streamWriter.begin(), chunking);
-    streamed = 0;
-  }
-
-  /** The stream's sink with every byte written so far in it; if some could not be, they are lost. */
-  private ContentWriter.FileSink drained() throws IOException {
-    try {
-      return stream.drained();
-    } catch (IOException e) {
-      failure = e;
-      throw e;
     }
   }
 

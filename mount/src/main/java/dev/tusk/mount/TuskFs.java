@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -58,12 +56,6 @@ final class TuskFs extends FuseStubFS {
   private final Map<Long, Object> handles = new ConcurrentHashMap<>();
   /** Files being written, by their FUSE path. */
   private final Map<String, StagedFile> staged = new ConcurrentHashMap<>();
-  /** Chunks files being written, beside their FUSE writes ({@link ChunkFeed}); idle threads end. */
-  private final ExecutorService chunking = Executors.newCachedThreadPool(runnable -> {
-    Thread thread = new Thread(runnable, "tusk-chunking");
-    thread.setDaemon(true);
-    return thread;
-  });
 
   TuskFs(TuskClient client, ChunkStore chunks, MountOptions options, Path stagingDir) throws IOException {
     this.namespace = new Namespace(client, options);
@@ -77,11 +69,6 @@ final class TuskFs extends FuseStubFS {
   /** Finishes the open commits this mount wrote to. */
   void finishCommits() {
     writer.finishAll();
-  }
-
-  /** Ends the chunking threads; for after the mount is gone and its files are uploaded. */
-  void close() {
-    chunking.shutdown();
   }
 
   @FunctionalInterface
@@ -434,8 +421,7 @@ final class TuskFs extends FuseStubFS {
         if (info != null && info.getType() == FileType.DIR) {
           throw new Errno.FuseError(ErrorCodes.EISDIR(), path);
         }
-        StagedFile fresh = StagedFile.create(
-            p, stagingDir, info == null ? null : content(info), chunks, chunking);
+        StagedFile fresh = StagedFile.create(p, stagingDir, info == null ? null : content(info), chunks);
         fresh.opened();
         if (staged.putIfAbsent(path, fresh) == null) {
           return fresh;

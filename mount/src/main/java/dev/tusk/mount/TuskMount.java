@@ -112,7 +112,6 @@ public final class TuskMount implements AutoCloseable {
       }
     }
     fs.finishCommits();
-    fs.close();
     try (Stream<Path> left = Files.list(stagingDir)) {
       for (Path file : left.toList()) {
         Files.deleteIfExists(file);

@@ -44,7 +44,6 @@ class TuskFsTest {
   void stop() throws Exception {
     if (fs != null) {
       fs.finishCommits();
-      fs.close();
     }
     chunks.close();
     daemon.close();
