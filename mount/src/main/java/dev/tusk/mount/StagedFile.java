@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,7 +24,8 @@ import jnr.ffi.Pointer;
  * until it is uploaded whole. Thread-safe.
  *
  * <p>Where the bytes are is one of three states: in the chunk stream ({@code stream != null}), in
- * the store as {@code stored} content (after a streamed upload), or in the temporary file.
+ * the store as {@code stored} content (after a streamed upload, or a committed file opened for
+ * writing and not changed yet), or in the temporary file.
  */
 final class StagedFile {
   private static final int COPY_BUFFER_BYTES = 1 << 20;
@@ -54,20 +54,19 @@ final class StagedFile {
   }
 
   /**
-   * A new staged file in {@code dir} holding {@code initial}'s bytes; an empty one (null) chunks
-   * its writes into {@code chunks} as they come.
+   * A new staged file in {@code dir} holding {@code initial}, the file's committed content, which is
+   * copied only when a change needs it (an open for writing is often followed by a truncation to
+   * nothing, as {@code dd} and a shell's {@code >} do); an empty one (null) chunks its writes into
+   * {@code chunks} as they come.
    */
-  static StagedFile create(FusePath path, Path dir, InputStream initial, ChunkStore chunks) throws IOException {
+  static StagedFile create(FusePath path, Path dir, FileContent initial, ChunkStore chunks) throws IOException {
     Path temp = Files.createTempFile(dir, "staged-", "");
     try {
-      if (initial != null) {
-        try (InputStream in = initial) {
-          Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
       StagedFile staged = new StagedFile(path, temp, chunks);
-      staged.dirty = initial == null;
-      if (initial == null) {
+      if (initial != null) {
+        staged.stored = initial;
+      } else {
+        staged.dirty = true;
         staged.streamWriter = chunks.newWriter();
         staged.stream = staged.streamWriter.begin();
       }

@@ -421,8 +421,7 @@ final class TuskFs extends FuseStubFS {
         if (info != null && info.getType() == FileType.DIR) {
           throw new Errno.FuseError(ErrorCodes.EISDIR(), path);
         }
-        StagedFile fresh = StagedFile.create(
-            p, stagingDir, info == null ? null : chunks.reader(content(info)).stream(), chunks);
+        StagedFile fresh = StagedFile.create(p, stagingDir, info == null ? null : content(info), chunks);
         fresh.opened();
         if (staged.putIfAbsent(path, fresh) == null) {
           return fresh;

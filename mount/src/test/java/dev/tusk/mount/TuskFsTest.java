@@ -386,6 +386,24 @@ class TuskFsTest {
   }
 
   @Test
+  void overwritingAFileAsTheKernelDoesReadsNoneOfItsOldChunks() throws Exception {
+    daemon.put("data", "master", Map.of("/f", random(300_000, 5)));
+    mount(writable());
+    FileInfo info = daemon.client.inspectFile("data@master:/f", true);
+    try (ObjectStore objects = ObjectStores.open(daemon.client.getStore())) {
+      objects.delete(ChunkId.fromDigest(info.getData(0).getChunk().toByteArray()).objectKey());
+    }
+
+    // Without atomic_o_trunc the kernel opens without O_TRUNC, then truncates the open file.
+    FuseFileInfo fi = calls.open("/data@master/f", FuseCalls.O_WRONLY);
+    assertThat(fs.ftruncate("/data@master/f", 0, fi)).isZero();
+    assertThat(calls.write("/data@master/f", fi, 0, utf8("new"))).isEqualTo(3);
+    assertThat(calls.release("/data@master/f", fi)).isZero();
+
+    assertThat(calls.readAll("/data@master/f")).isEqualTo(utf8("new"));
+  }
+
+  @Test
   void commitsAndPipelineOutputsStayReadOnlyInAWritableMount() throws Exception {
     String id = daemon.put("data", "master", Map.of("/f", utf8("f")));
     daemon.client.createRepo("out", "", false);
