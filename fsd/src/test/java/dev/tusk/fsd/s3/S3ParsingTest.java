@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Bucket names, keys, ranges, request paths and the XML the gateway reads and writes. */
@@ -104,17 +106,17 @@ class S3ParsingTest {
     // Code points from every range whose UTF-16 order differs from UTF-8's: ASCII, below the
     // surrogates, U+E000..U+FFFF and supplementary ones.
     int[] pool = {'a', '/', '-', 0xE9, 0x4E2D, 0xD7FF, 0xE000, 0xFFFD, 0x1F600, 0x10000};
-    java.util.Random random = new java.util.Random(6);
+    Random random = new Random(6);
     for (int round = 0; round < 5_000; round++) {
       String a = randomKey(random, pool);
       String b = randomKey(random, pool);
-      int bytes = java.util.Arrays.compareUnsigned(
+      int bytes = Arrays.compareUnsigned(
           a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
       assertThat(Integer.signum(KeyWalker.compareKeys(a, b))).as("%s vs %s", a, b).isEqualTo(Integer.signum(bytes));
     }
   }
 
-  private static String randomKey(java.util.Random random, int[] pool) {
+  private static String randomKey(Random random, int[] pool) {
     StringBuilder key = new StringBuilder();
     for (int i = random.nextInt(4); i >= 0; i--) {
       key.appendCodePoint(pool[random.nextInt(pool.length)]);
