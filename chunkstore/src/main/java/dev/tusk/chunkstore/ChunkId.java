@@ -1,5 +1,6 @@
 package dev.tusk.chunkstore;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -18,6 +19,13 @@ public record ChunkId(String hex) implements Comparable<ChunkId> {
   public static ChunkId of(byte[] data, int offset, int length) {
     MessageDigest sha = sha256();
     sha.update(data, offset, length);
+    return fromDigest(sha.digest());
+  }
+
+  /** The id of the bytes between {@code data}'s position and limit, which stay where they were. */
+  public static ChunkId of(ByteBuffer data) {
+    MessageDigest sha = sha256();
+    sha.update(data.duplicate());
     return fromDigest(sha.digest());
   }
 

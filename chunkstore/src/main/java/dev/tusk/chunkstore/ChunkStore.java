@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,6 +141,34 @@ public final class ChunkStore implements AutoCloseable {
     } catch (ExecutionException e) {
       throw unwrap(e.getCause(), id);
     }
+  }
+
+  /**
+   * The verified bytes of a chunk for a reader that passes over them once, such as a download: from
+   * the memory cache when it holds them (a heap buffer shared with the cache: never change it), else
+   * read on the I/O pool into a buffer that {@code buffers} hands out, and left out of the cache, so
+   * that streaming a large file neither evicts what other readers use nor makes a heap array per
+   * chunk. With a disk cache (a remote backend) the chunk goes through the caches as in {@link
+   * #read}. A failed read may have taken a buffer: the caller frees what it handed out.
+   */
+  public CompletableFuture<ByteBuffer> readOnce(ChunkId id, IntFunction<ByteBuffer> buffers) {
+    checkOpen();
+    CompletableFuture<byte[]> cached = memory.getIfPresent(id);
+    if (cached != null || disk != null) {
+      return (cached != null ? cached : memory.get(id)).thenApply(ByteBuffer::wrap);
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        ByteBuffer data = objects.get(id.objectKey(), buffers);
+        ChunkId actual = ChunkId.of(data);
+        if (!actual.equals(id)) {
+          throw new ChunkIntegrityException(id, objects.toString(), actual);
+        }
+        return data;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, io);
   }
 
   /**

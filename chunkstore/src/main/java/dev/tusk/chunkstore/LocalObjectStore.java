@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -227,6 +228,24 @@ final class LocalObjectStore implements ObjectStore {
   @Override
   public byte[] get(String key) throws IOException {
     return Files.readAllBytes(resolve(key));
+  }
+
+  @Override
+  public ByteBuffer get(String key, IntFunction<ByteBuffer> buffers) throws IOException {
+    try (FileChannel channel = FileChannel.open(resolve(key), StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size > Integer.MAX_VALUE) {
+        throw new IOException("Object " + key + " has " + size + " bytes, too many to read at once");
+      }
+      ByteBuffer buffer = buffers.apply((int) size);
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // a direct buffer fills straight from the page cache, with no array in between
+      }
+      if (buffer.hasRemaining()) {
+        throw new IOException("Object " + key + " ended at byte " + buffer.position() + " of " + size);
+      }
+      return buffer.flip();
+    }
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.tusk.chunkstore;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +53,17 @@ public interface ObjectStore extends AutoCloseable {
 
   /** The whole object. */
   byte[] get(String key) throws IOException;
+
+  /**
+   * The whole object in a buffer that {@code buffers} hands out for its size, ready to read: for a
+   * caller that recycles its own memory (pooled direct buffers) instead of taking a new array per
+   * object. {@code buffers} may be asked again if a read is retried. The default copies {@link
+   * #get(String)}; a backend that can read straight into the buffer does.
+   */
+  default ByteBuffer get(String key, IntFunction<ByteBuffer> buffers) throws IOException {
+    byte[] data = get(key);
+    return buffers.apply(data.length).put(data).flip();
+  }
 
   /**
    * Up to {@code length} bytes starting at {@code offset}: fewer only when the object ends first,

@@ -2,7 +2,9 @@ package dev.tusk.chunkstore;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +69,11 @@ final class RetryingObjectStore implements ObjectStore {
   @Override
   public byte[] get(String key) throws IOException {
     return retry("get " + key, () -> delegate.get(key));
+  }
+
+  @Override
+  public ByteBuffer get(String key, IntFunction<ByteBuffer> buffers) throws IOException {
+    return retry("get " + key, () -> delegate.get(key, buffers));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.tusk.chunkstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -51,6 +52,23 @@ public abstract class AbstractObjectStoreTest {
   void putThenGetReturnsTheBytes() throws Exception {
     store.put("a/b/c", bytes("hello"));
     assertThat(store.get("a/b/c")).isEqualTo(bytes("hello"));
+  }
+
+  @Test
+  void getIntoABufferFillsOneOfTheObjectsSize() throws Exception {
+    byte[] data = random(300_000, 7);
+    store.put("a/big", data);
+    List<Integer> asked = new ArrayList<>();
+    ByteBuffer got = store.get("a/big", size -> {
+      asked.add(size);
+      return ByteBuffer.allocateDirect(size);
+    });
+    byte[] back = new byte[got.remaining()];
+    got.get(back);
+    assertThat(back).isEqualTo(data);
+    assertThat(asked).containsOnly(data.length);
+    assertThatThrownBy(() -> store.get("a/none", ByteBuffer::allocateDirect))
+        .isInstanceOf(NoSuchFileException.class);
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -270,6 +272,26 @@ class ChunkStoreTest {
       assertThatThrownBy(() -> fresh.read(chunk))
           .isInstanceOf(ChunkIntegrityException.class)
           .hasMessageContaining(chunk.hex());
+    }
+  }
+
+  @Test
+  void aOnePassReadIsVerifiedIntoTheCallersBuffer() throws Exception {
+    FileContent content = put(random(20_000, 6));
+    ChunkId chunk = content.refs().get(0).chunk();
+    byte[] expected = objects.get(chunk.objectKey());
+    try (ChunkStore fresh = new ChunkStore(objects, ChunkStoreConfig.defaults().withChunker(SMALL))) {
+      ByteBuffer got = fresh.readOnce(chunk, ByteBuffer::allocateDirect).get();
+      assertThat(got.isDirect()).isTrue();
+      byte[] back = new byte[got.remaining()];
+      got.get(back);
+      assertThat(back).isEqualTo(expected);
+
+      objects.put(chunk.objectKey(), random(expected.length, 98));
+      assertThatThrownBy(() -> fresh.readOnce(chunk, ByteBuffer::allocateDirect).get())
+          .hasCauseInstanceOf(UncheckedIOException.class)
+          .cause().hasCauseInstanceOf(ChunkIntegrityException.class)
+          .cause().hasMessageContaining(chunk.hex());
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.tusk.fsd.s3;
 
 import dev.tusk.api.ErrorCode;
-import dev.tusk.chunkstore.ContentReader;
 import dev.tusk.fsd.PfsException;
 import dev.tusk.fsd.store.CommitRecord;
 import dev.tusk.fsd.tree.Entry;
@@ -11,7 +10,6 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,7 +26,6 @@ import java.util.Optional;
 final class ObjectOperations {
   /** S3's limit for a single PutObject; larger objects go through multipart upload. */
   static final long MAX_PUT_BYTES = 5L << 30;
-  private static final int READ_PIECE = 1 << 20;
   private static final int COPY_BUFFER = 64 * 1024;
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
@@ -76,19 +73,9 @@ final class ObjectOperations {
       exchange.sendEmpty(status, headers, length);
       return;
     }
-    ContentReader reader = buckets.pfs().open(file);
-    reader.readsFrom(first); // a range mid-file (the aws CLI gets 8 MiB ones) reads ahead at once
     exchange.startStream(status, headers, length);
-    long position = first;
-    long end = first + length;
-    while (position < end) {
-      ByteBuffer piece = reader.slice(position, (int) Math.min(READ_PIECE, end - position));
-      if (!piece.hasRemaining()) {
-        throw new IOException("The content of " + path + " ended early at " + position);
-      }
-      position += piece.remaining();
-      exchange.write(piece);
-    }
+    new ContentDownload(buckets.pfs().chunks(), file.content(), exchange.allocator())
+        .send(first, length, exchange);
     exchange.endStream();
   }
 

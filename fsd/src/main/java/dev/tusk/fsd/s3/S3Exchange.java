@@ -1,5 +1,7 @@
 package dev.tusk.fsd.s3;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -122,8 +124,23 @@ final class S3Exchange {
    * afterwards (chunk store slices never do).
    */
   void write(ByteBuffer piece) throws IOException {
-    awaitWritable();
-    channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(piece)));
+    write(Unpooled.wrappedBuffer(piece));
+  }
+
+  /** Sends a piece of a streamed body, which the channel releases once it is written. */
+  void write(ByteBuf piece) throws IOException {
+    try {
+      awaitWritable();
+    } catch (IOException e) {
+      piece.release();
+      throw e;
+    }
+    channel.writeAndFlush(new DefaultHttpContent(piece));
+  }
+
+  /** The channel's buffer allocator (pooled, direct), for bodies written with {@link #write(ByteBuf)}. */
+  ByteBufAllocator allocator() {
+    return channel.alloc();
   }
 
   void endStream() {

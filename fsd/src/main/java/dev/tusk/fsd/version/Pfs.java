@@ -359,7 +359,11 @@ public final class Pfs {
     }
   }
 
-  /** A reader of a file's bytes. */
+  /** The chunk store that holds the files' bytes. */
+  public ChunkStore chunks() {
+    return chunks;
+  }
+
   /** Fails unless every chunk of {@code content} is in the store. */
   void checkStored(String path, FileContent content) throws IOException {
     Optional<ChunkId> missing = chunks.firstMissing(content.refs().stream().map(DataRef::chunk).toList());
@@ -369,6 +373,7 @@ public final class Pfs {
     }
   }
 
+  /** A reader of a file's bytes. */
   public ContentReader open(Entry file) {
     if (file.type() != EntryType.FILE) {
       throw new PfsException(ErrorCode.IS_A_DIRECTORY, file.path() + " is a directory");

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -141,6 +142,37 @@ class S3GatewayIT {
     assertThat(got.asByteArray()).isEqualTo(data);
     assertThat(got.response().eTag()).isEqualTo(etag);
     assertThat(s3.headObject(b -> b.bucket(bucket).key("dir/data.bin")).contentLength()).isEqualTo(data.length);
+  }
+
+  @Test
+  void rangesAcrossChunksAndPackedFilesReturnTheirBytes() throws IOException {
+    String bucket = newBucket("spans");
+    byte[] big = random(3 << 20, 11); // several chunks
+    s3.putObject(b -> b.bucket(bucket).key("big.bin"), RequestBody.fromBytes(big));
+    Modification m = pfs.modify("spans", "master", "small files, packed into one chunk");
+    byte[][] small = {random(1000, 12), random(3000, 13), random(2000, 14)};
+    for (int i = 0; i < small.length; i++) {
+      m.put("/p/" + i);
+      m.write(small[i], 0, small[i].length);
+    }
+    CommitRecord commit = m.commit();
+    assertThat(pfs.lookup(commit, "/p/1").content().refs().get(0).offset()).isPositive();
+
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("big.bin")).asByteArray()).isEqualTo(big);
+    Random random = new Random(15);
+    for (int i = 0; i < 20; i++) {
+      int first = random.nextInt(big.length);
+      int last = first + random.nextInt(Math.min(big.length - first, 1 << 20));
+      byte[] part = s3.getObjectAsBytes(b -> b.bucket(bucket).key("big.bin").range("bytes=" + first + "-" + last))
+          .asByteArray();
+      assertThat(part).isEqualTo(Arrays.copyOfRange(big, first, last + 1));
+    }
+    for (int i = 0; i < small.length; i++) {
+      String key = "p/" + i;
+      assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()).isEqualTo(small[i]);
+      assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).range("bytes=10-19")).asByteArray())
+          .isEqualTo(Arrays.copyOfRange(small[i], 10, 20));
+    }
   }
 
   @Test
