@@ -41,14 +41,6 @@ public final class ContentReader {
   }
 
   /**
-   * Says that reads will go on sequentially from {@code position}, so that the first of them
-   * already reads ahead: for a reader that starts mid-file, such as a ranged download.
-   */
-  public void readsFrom(long position) {
-    lastEnd = position;
-  }
-
-  /**
    * Copies up to {@code length} bytes at {@code position} into {@code into}; returns how many, which
    * is fewer only at the end of the file ({@code -1} at or past it, like a channel).
    */

@@ -237,33 +237,6 @@ class ChunkStoreTest {
   }
 
   @Test
-  void aReaderToldWhereReadsBeginReadsAheadFromTheFirstRead() throws Exception {
-    FileContent content = put(random(12_000_000, 6)); // its middle is far past the sequential slack
-    FaultyObjectStore watched = new FaultyObjectStore();
-    try (Stream<String> keys = objects.list("")) {
-      for (String key : (Iterable<String>) keys::iterator) {
-        watched.delegate.put(key, objects.get(key));
-      }
-    }
-    try (ChunkStore fresh = new ChunkStore(watched, ChunkStoreConfig.defaults().withChunker(SMALL))) {
-      ContentReader reader = fresh.reader(content);
-      int middle = content.refs().size() / 2;
-      long position = 0;
-      for (int i = 0; i < middle; i++) {
-        position += content.refs().get(i).length();
-      }
-      reader.readsFrom(position);
-      reader.read(position, new byte[1], 0, 1);
-      // The next chunk comes in the background; wait for it, boundedly.
-      String next = content.refs().get(middle + 1).chunk().objectKey();
-      for (int i = 0; i < 500 && !watched.fetched.contains(next); i++) {
-        Thread.sleep(10);
-      }
-      assertThat(watched.fetched).contains(next);
-    }
-  }
-
-  @Test
   void aCorruptChunkIsAnIntegrityErrorNamingIt() throws IOException {
     FileContent content = put(random(5000, 5));
     ChunkId chunk = content.refs().get(0).chunk();

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -117,14 +116,6 @@ final class S3Exchange {
     decorate(response);
     headersSent = true;
     channel.write(response);
-  }
-
-  /**
-   * Sends a piece of a streamed body: the buffer is wrapped, not copied, so it must not change
-   * afterwards (chunk store slices never do).
-   */
-  void write(ByteBuffer piece) throws IOException {
-    write(Unpooled.wrappedBuffer(piece));
   }
 
   /** Sends a piece of a streamed body, which the channel releases once it is written. */
