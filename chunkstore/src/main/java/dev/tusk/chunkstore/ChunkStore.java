@@ -133,13 +133,21 @@ public final class ChunkStore implements AutoCloseable {
    */
   public byte[] read(ChunkId id) throws IOException {
     checkOpen();
+    return await(memory.get(id), id);
+  }
+
+  /**
+   * The result of an asynchronous chunk operation (such as {@link #readOnce}) on {@code what},
+   * failing with the backend's own IOException.
+   */
+  public static <T> T await(CompletableFuture<T> operation, Object what) throws IOException {
     try {
-      return memory.get(id).get();
+      return operation.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("Interrupted while reading chunk " + id);
+      throw new InterruptedIOException("Interrupted while waiting for chunk " + what);
     } catch (ExecutionException e) {
-      throw unwrap(e.getCause(), id);
+      throw unwrap(e.getCause(), what);
     }
   }
 
@@ -191,17 +199,10 @@ public final class ChunkStore implements AutoCloseable {
       }
     }
     for (Map.Entry<ChunkId, CompletableFuture<Boolean>> check : checks.entrySet()) {
-      try {
-        if (!check.getValue().get()) {
-          return Optional.of(check.getKey());
-        }
-        known.put(check.getKey(), Boolean.TRUE);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("Interrupted while checking chunk " + check.getKey());
-      } catch (ExecutionException e) {
-        throw unwrap(e.getCause(), check.getKey());
+      if (!await(check.getValue(), check.getKey())) {
+        return Optional.of(check.getKey());
       }
+      known.put(check.getKey(), Boolean.TRUE);
     }
     return Optional.empty();
   }

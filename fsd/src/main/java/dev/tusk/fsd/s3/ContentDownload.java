@@ -7,13 +7,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Sends a byte range of a file's content as a response body, a few chunks ahead of the socket.
@@ -100,17 +97,10 @@ final class ContentDownload {
     ByteBuf await() throws IOException {
       ByteBuffer data;
       try {
-        data = bytes.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        data = ChunkStore.await(bytes, ref.chunk());
+      } catch (IOException e) {
         discard();
-        throw new InterruptedIOException("Interrupted while reading chunk " + ref.chunk());
-      } catch (ExecutionException e) {
-        discard();
-        if (e.getCause() instanceof UncheckedIOException unchecked) {
-          throw unchecked.getCause();
-        }
-        throw new IOException("Cannot read chunk " + ref.chunk() + ": " + e.getCause(), e.getCause());
+        throw e;
       }
       ByteBuf buffer = pooled;
       return buffer == null ? Unpooled.wrappedBuffer(data) : buffer.writerIndex(data.remaining());
