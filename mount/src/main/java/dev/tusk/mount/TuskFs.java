@@ -28,6 +28,7 @@ import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.FuseOperations;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
@@ -64,6 +65,11 @@ final class TuskFs extends FuseStubFS {
     this.stagingDir = stagingDir;
     this.uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
     this.gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+  }
+
+  /** The callbacks as libfuse takes them, for {@link FuseLoop}. */
+  FuseOperations operations() {
+    return fuseOperations;
   }
 
   /** Finishes the open commits this mount wrote to. */

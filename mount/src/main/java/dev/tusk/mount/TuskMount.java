@@ -30,6 +30,11 @@ public final class TuskMount implements AutoCloseable {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   /** Kernel read-ahead for the mount, in KiB: bigger sequential reads ask fewer, larger requests. */
   private static final int READ_AHEAD_KB = 1024;
+  /**
+   * Threads serving FUSE requests: the kernel keeps up to 12 read-ahead requests in flight, plus
+   * the synchronous calls (lookups, opens) of the processes using the mount.
+   */
+  private static final int FUSE_THREADS = 16;
 
   private final TuskFs fs;
   private final MountOptions options;
@@ -65,7 +70,7 @@ public final class TuskMount implements AutoCloseable {
     CompletableFuture<Integer> served = new CompletableFuture<>();
     Thread loop = new Thread(() -> {
       try {
-        fs.mount(dir, true, false, fuseOptions(options));
+        FuseLoop.serve(fs.operations(), dir, fuseOptions(options), FUSE_THREADS);
         served.complete(0);
       } catch (Throwable t) {
         served.completeExceptionally(t);
