@@ -23,8 +23,9 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  * when more than ten are idle, so under load they come and go. jffi attaches such a thread to the
  * JVM for every callback and detaches it afterwards, until the thread has made 1,000 calls (a new
  * {@code java.lang.Thread} each time): a fresh mount made about one attach per 128 KiB read, 8,000
- * a GiB (bench/README.md). Here each worker is a Java thread that receives a request from the
- * kernel and processes it itself, so the callbacks run on a thread the JVM already knows.
+ * a GiB (bench/README.md, "Mount, 2026-12-04"). Here each worker is a Java thread that receives
+ * a request from the kernel and processes it itself, so the callbacks run on a thread the JVM
+ * already knows.
  */
 final class FuseLoop {
   private static final Logger LOG = LoggerFactory.getLogger(FuseLoop.class);
