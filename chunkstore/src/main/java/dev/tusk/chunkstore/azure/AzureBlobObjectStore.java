@@ -324,13 +324,26 @@ final class AzureBlobObjectStore implements ObjectStore {
     return newline < 0 ? text : text.substring(0, newline);
   }
 
-  private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
+  /**
+   * The first {@code type} in e's chain of causes, or among the failures it suppressed: when the
+   * blocks of a parallel upload fail together (no container, say), reactor throws a
+   * CompositeException that holds each block's failure as suppressed, not as its cause.
+   * Package-private for a test.
+   */
+  static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+    return causeOf(e, type, 0);
+  }
+
+  private static <T extends Throwable> T causeOf(Throwable e, Class<T> type, int depth) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (type.isInstance(t)) {
         return type.cast(t);
       }
-      if (t.getCause() == t) {
-        break;
+      for (Throwable suppressed : depth < 2 ? t.getSuppressed() : new Throwable[0]) {
+        T found = causeOf(suppressed, type, depth + 1);
+        if (found != null) {
+          return found;
+        }
       }
     }
     return null;
