@@ -115,9 +115,21 @@ final class TestWorkerServer implements AutoCloseable {
     WorkerMessage next(Duration timeout) throws Exception {
       WorkerMessage message = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (message == null) {
+        printThreads(); // a stalled agent is rare and load-dependent: leave what it was doing
         throw new TimeoutException("The agent sent nothing for " + timeout);
       }
       return message;
+    }
+
+    private static void printThreads() {
+      StringBuilder dump = new StringBuilder("Threads when the agent had sent nothing:\n");
+      Thread.getAllStackTraces().forEach((thread, frames) -> {
+        dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+        for (StackTraceElement frame : frames) {
+          dump.append("    at ").append(frame).append('\n');
+        }
+      });
+      System.err.print(dump);
     }
 
     /** Everything the agent sends for the next datum, up to its result. */
