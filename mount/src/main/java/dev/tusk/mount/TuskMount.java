@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +135,32 @@ public final class TuskMount implements AutoCloseable {
   public static boolean unmount(Path dir) {
     String path = dir.toAbsolutePath().normalize().toString();
     return run("fusermount", "-u", path) || run("umount", path) || run("umount", "-l", path);
+  }
+
+  /**
+   * Lazily detaches every FUSE mount under {@code dir}, deepest first, without touching it: a
+   * killed process's mount may never answer again (the fusermount that libfuse forked for another
+   * of its mounts can inherit its /dev/fuse descriptor and keep it open), and a stat of it would
+   * hang. Returns the mount points it detached.
+   */
+  public static List<String> detachAllUnder(Path dir) throws IOException {
+    String prefix = dir.toAbsolutePath().normalize() + "/";
+    List<String> stale = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] fields = line.split(" ");
+      int dash = line.indexOf(" - ");
+      if (fields.length > 4 && fields[4].startsWith(prefix) && dash > 0
+          && line.substring(dash + 3).startsWith("fuse")) {
+        stale.add(fields[4]);
+      }
+    }
+    stale.sort(Comparator.reverseOrder()); // a nested mount sorts after its parent
+    for (String path : stale) {
+      if (!run("fusermount", "-u", "-z", path) && !run("umount", "-l", path)) {
+        throw new IOException("Cannot detach the stale mount at " + path);
+      }
+    }
+    return stale;
   }
 
   private void awaitMounted(Path dir) throws IOException {

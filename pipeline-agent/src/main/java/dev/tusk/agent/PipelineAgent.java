@@ -85,6 +85,9 @@ public final class PipelineAgent implements AutoCloseable {
       lock.unlock();
     }
     try {
+      for (String stale : TuskMount.detachAllUnder(config.workDir())) {
+        LOG.warn("Agent {} detached {}, left mounted by a killed predecessor", config.worker(), stale);
+      }
       Path pfs = Files.createDirectories(config.workDir().resolve("pfs"));
       Path datums = config.workDir().resolve("datums");
       deleteTree(datums); // what a killed predecessor left
